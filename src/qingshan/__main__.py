@@ -1,0 +1,5 @@
+import sys
+
+from qingshan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "qingshan.core"
+    label = "core"
+    verbose_name = _("核心")
+
+    def ready(self) -> None:
+        from qingshan.core import audit
+
+        audit.connect_signals()

@@ -1,0 +1,190 @@
+"""Core models: users and roles, regions, audit log, domain-event outbox, rule tables."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qingshan.core.choices import AuditAction, RegionLevel, Role
+
+
+class User(AbstractUser):
+    """A person who logs in: bureau staff bound to a jurisdiction, or an enterprise's staff."""
+
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.REGULATOR)
+    region_code = models.CharField(
+        _("辖区"),
+        max_length=6,
+        blank=True,
+        db_index=True,
+        help_text=_("行政区划代码前缀：省 33、市 3306、县区 330603；管理员可留空表示全部"),
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        verbose_name=_("所属企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_valid", condition=models.Q(role__in=[r.value for r in Role])
+            ),
+            # an enterprise user is always bound to exactly one enterprise
+            models.CheckConstraint(
+                name="user_enterprise_binding",
+                condition=~models.Q(role=Role.ENTERPRISE) | models.Q(enterprise__isnull=False),
+            ),
+        ]
+
+    @property
+    def is_bureau_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def is_bureau_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.REGULATOR, Role.INSPECTOR) or self.is_superuser
+
+
+class Region(models.Model):
+    """An administrative division (GB/T 2260): province, city or county."""
+
+    code = models.CharField(_("代码"), max_length=6, primary_key=True)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
+    level = models.CharField(_("级别"), max_length=8, choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class AuditLog(models.Model):
+    """One create, update or delete of a regulatory record: who, when, from where, what."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    via = models.CharField(_("渠道"), max_length=16, blank=True)  # web, api, import, cli
+    action = models.CharField(_("动作"), max_length=8, choices=AuditAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("对象"), max_length=200)
+    changes = models.JSONField(_("变更"), default=dict)  # {field: [old, new]}
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class OutboxEvent(models.Model):
+    """A domain event written in the same transaction as the change that caused it.
+
+    Consumers (credit, notifications, disclosure) read unpublished rows in id order and
+    mark them published; see docs/adr/0003-outbox.md.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    topic = models.CharField(max_length=64, db_index=True)  # e.g. "registry.enterprise.created"
+    aggregate_type = models.CharField(max_length=64)
+    aggregate_id = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("领域事件")
+        verbose_name_plural = _("领域事件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.topic} {self.aggregate_type}:{self.aggregate_id}"
+
+
+class RuleValue(models.Model):
+    """One dated value of a regulatory rule for a jurisdiction ("" = national).
+
+    Thresholds, deadlines and scores live here, never in code, because provinces may be
+    stricter and standards change (three did in 2026).
+    """
+
+    jurisdiction = models.CharField(_("适用辖区"), max_length=6, blank=True, db_index=True)
+    rule = models.CharField(_("规则"), max_length=96, db_index=True)
+    value = models.JSONField(_("取值"))
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    source = models.CharField(_("依据"), max_length=300)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("规则取值")
+        verbose_name_plural = _("规则取值")
+        ordering = ["rule", "jurisdiction", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "jurisdiction", "effective_from"], name="rule_value_unique_start"
+            ),
+            models.CheckConstraint(
+                name="rule_value_dates_ordered",
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gt=models.F("effective_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}@{self.jurisdiction or '*'} {self.effective_from}: {self.value}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+
+class AuditedModel(models.Model):
+    """Base for regulatory records: every save and delete lands in the audit log.
+
+    The values loaded from the database are remembered so that an update records only
+    the fields that really changed (old → new) without a second query.
+    """
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    audit_exclude: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._audit_loaded = dict(zip(field_names, values, strict=True))
+        return instance

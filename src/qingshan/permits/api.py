@@ -1,0 +1,78 @@
+"""Permit endpoints: a permit travels with its limits and annual caps."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from qingshan.core.api import api_user
+from qingshan.permits import selectors, services
+from qingshan.permits.models import Permit
+from qingshan.permits.schemas import PermitIn, PermitOut, PermitPatch
+from qingshan.registry.api import resolve
+from qingshan.registry.selectors import enterprise_get, outlet_get
+
+router = Router(tags=["permits"])
+
+
+class PermitFilter(Schema):
+    q: str = ""
+    enterprise_id: int | None = None
+    permit_class: str = ""
+    status: str = ""
+    region_code: str = ""
+
+
+def _split(request: HttpRequest, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    limits = body.pop("limits", None)
+    caps = body.pop("annual_caps", None)
+    if "enterprise_id" in body:
+        body["enterprise"] = resolve(enterprise_get, request, body.pop("enterprise_id"), "enterprise_id")
+    if limits is not None:
+        for index, row in enumerate(limits):
+            field = f"limits[{index}].outlet_id"
+            row["outlet"] = resolve(outlet_get, request, row.pop("outlet_id"), field)
+    return body, limits, caps
+
+
+def _prefetched(permit: Permit) -> Permit:
+    return Permit.objects.prefetch_related("limits", "annual_caps").get(pk=permit.pk)
+
+
+@router.get("/permits", response=list[PermitOut])
+@paginate(LimitOffsetPagination)
+def permit_list(request: HttpRequest, filters: Query[PermitFilter]) -> Any:
+    return selectors.permit_list(user=request.user, **filters.dict()).prefetch_related(
+        "limits", "annual_caps"
+    )
+
+
+@router.post("/permits", response={201: PermitOut})
+def permit_create(request: HttpRequest, payload: PermitIn) -> tuple[int, Permit]:
+    data, limits, caps = _split(request, payload.dict())
+    permit = services.permit_save(
+        user=api_user(request), permit=Permit(), data=data, limits=limits, annual_caps=caps
+    )
+    return 201, _prefetched(permit)
+
+
+@router.get("/permits/{int:pk}", response=PermitOut)
+def permit_get(request: HttpRequest, pk: int) -> Permit:
+    return _prefetched(selectors.permit_get(user=request.user, pk=pk))
+
+
+@router.patch("/permits/{int:pk}", response=PermitOut)
+def permit_update(request: HttpRequest, pk: int, payload: PermitPatch) -> Permit:
+    permit = selectors.permit_get(user=request.user, pk=pk)
+    data, limits, caps = _split(request, payload.dict(exclude_unset=True))
+    services.permit_save(
+        user=api_user(request), permit=permit, data=data, limits=limits, annual_caps=caps
+    )
+    return _prefetched(permit)
+
+
+@router.delete("/permits/{int:pk}", response={204: None})
+def permit_delete(request: HttpRequest, pk: int) -> tuple[int, None]:
+    services.permit_delete(user=api_user(request), permit=selectors.permit_get(user=request.user, pk=pk))
+    return 204, None

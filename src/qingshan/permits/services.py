@@ -1,0 +1,90 @@
+"""Writes to permits: a permit and its limits change together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from qingshan.core.models import User
+from qingshan.core.outbox import event_record
+from qingshan.core.permissions import require_edit
+from qingshan.core.services import instance_apply
+from qingshan.permits.models import AnnualCap, Permit, PermitLimit
+
+PERMIT_FIELDS = frozenset(
+    {"number", "enterprise", "permit_class", "valid_from", "valid_to", "status"}
+)
+LIMIT_FIELDS = frozenset({"outlet", "factor_code", "limit", "unit", "basis", "reference_o2", "standard"})
+
+
+def _limits_replace(permit: Permit, limits: Sequence[Mapping[str, Any]]) -> None:
+    permit.limits.all().delete()
+    errors: dict[str, list[str]] = {}
+    for index, row in enumerate(limits):
+        unknown = set(row) - LIMIT_FIELDS
+        if unknown:
+            errors[f"limits[{index}]"] = [f"未知字段：{', '.join(sorted(unknown))}"]
+            continue
+        try:
+            instance_apply(PermitLimit(permit=permit), row)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"limits[{index}].{field}"] = messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def _caps_replace(permit: Permit, caps: Sequence[Mapping[str, Any]]) -> None:
+    permit.annual_caps.all().delete()
+    errors: dict[str, list[str]] = {}
+    for index, row in enumerate(caps):
+        try:
+            instance_apply(AnnualCap(permit=permit), row)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"annual_caps[{index}].{field}"] = messages
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def permit_save(
+    *,
+    user: User,
+    permit: Permit,
+    data: Mapping[str, Any],
+    limits: Sequence[Mapping[str, Any]] | None = None,
+    annual_caps: Sequence[Mapping[str, Any]] | None = None,
+) -> Permit:
+    """Create (unsaved ``permit``) or update a permit; given limits or caps replace the old."""
+    unknown = set(data) - PERMIT_FIELDS
+    if unknown:
+        raise ValidationError({k: "不允许修改该字段" for k in sorted(unknown)})
+    created = not permit.pk
+    if permit.pk:
+        require_edit(user, permit.enterprise.region_code, what="排污许可证")
+    enterprise = data.get("enterprise") or (permit.enterprise if permit.pk else None)
+    if enterprise is None:
+        raise ValidationError({"enterprise_id": "必填"})
+    require_edit(user, enterprise.region_code, what="排污许可证")
+    instance_apply(permit, data)
+    if limits is not None:
+        _limits_replace(permit, limits)
+    if annual_caps is not None:
+        _caps_replace(permit, annual_caps)
+    event_record(
+        topic="permits.permit.created" if created else "permits.permit.changed",
+        aggregate=permit,
+        payload={"number": permit.number, "enterprise_id": permit.enterprise_id},
+    )
+    return permit
+
+
+@transaction.atomic
+def permit_delete(*, user: User, permit: Permit) -> None:
+    require_edit(user, permit.enterprise.region_code, what="排污许可证")
+    event_record(topic="permits.permit.deleted", aggregate=permit, payload={"number": permit.number})
+    permit.delete()

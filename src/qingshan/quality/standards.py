@@ -1,0 +1,422 @@
+"""Dated rule tables of the air quality index: HJ 633-2012 and HJ 633—2026.
+
+Every table carries its edition, the period it is in force and the clause it comes from,
+so a later edition is a new table here, not a change of code. Values the research digest
+(``shared/reference/quality_standards.md``) could not confirm against the official PDF are
+listed in ``Provenance.verify`` with the digest's own wording; ``docs/quality.md`` repeats
+them as open items.
+
+Units: µg/m³, except CO in mg/m³.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+#: China Standard Time; China has kept UTC+8 without daylight saving since 1991.
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a rule table comes from and when it applies.
+
+    ``effective_to`` is the first day the table is *no longer* in force (exclusive), the
+    convention of ``qingshan.core.rules``; ``None`` means open-ended.
+    """
+
+    edition: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    source: str
+    verify: tuple[str, ...] = ()
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
+
+
+def china_date(when: dt.date | dt.datetime) -> dt.date:
+    """The calendar date in China of a date or a datetime (naive datetimes are China time)."""
+    if isinstance(when, dt.datetime):
+        if when.tzinfo is not None:
+            when = when.astimezone(CHINA_TZ)
+        return when.date()
+    return when
+
+
+class Column(StrEnum):
+    """A column of the IAQI breakpoint table (pollutant and averaging period)."""
+
+    SO2_24H = "SO2_24h"
+    SO2_1H = "SO2_1h"
+    NO2_24H = "NO2_24h"
+    NO2_1H = "NO2_1h"
+    PM10_24H = "PM10_24h"
+    CO_24H = "CO_24h"
+    CO_1H = "CO_1h"
+    O3_1H = "O3_1h"
+    O3_8H = "O3_8h"
+    PM25_24H = "PM2.5_24h"
+
+    @property
+    def pollutant(self) -> str:
+        return self.value.split("_", 1)[0]
+
+
+#: IAQI values of the rows of the breakpoint table (HJ 633-2012 Table 1, first column;
+#: unchanged in HJ 633—2026 Table 3).
+IAQI_STEPS: tuple[int, ...] = (0, 50, 100, 150, 200, 300, 400, 500)
+
+
+def _row(*values: int | None) -> tuple[Decimal | None, ...]:
+    return tuple(None if v is None else Decimal(v) for v in values)
+
+
+# HJ 633-2012 Table 1. ``None`` = the "(2)"/"(3)" cells: no breakpoint, see the over-range rules.
+_TABLE1_2012: Mapping[Column, tuple[Decimal | None, ...]] = {
+    Column.SO2_24H: _row(0, 50, 150, 475, 800, 1600, 2100, 2620),
+    Column.SO2_1H: _row(0, 150, 500, 650, 800, None, None, None),
+    Column.NO2_24H: _row(0, 40, 80, 180, 280, 565, 750, 940),
+    Column.NO2_1H: _row(0, 100, 200, 700, 1200, 2340, 3090, 3840),
+    Column.PM10_24H: _row(0, 50, 150, 250, 350, 420, 500, 600),
+    Column.CO_24H: _row(0, 2, 4, 14, 24, 36, 48, 60),
+    Column.CO_1H: _row(0, 5, 10, 35, 60, 90, 120, 150),
+    Column.O3_1H: _row(0, 160, 200, 300, 400, 800, 1000, 1200),
+    Column.O3_8H: _row(0, 100, 160, 215, 265, 800, None, None),
+    Column.PM25_24H: _row(0, 35, 75, 115, 150, 250, 350, 500),
+}
+
+# HJ 633—2026 Table 3: only the PM rows change (IAQI 100 at PM2.5 60, PM10 120 — the
+# GB 3095—2026 transitional class-2 24-h limits); all gas columns are those of 2012.
+_TABLE3_2026: Mapping[Column, tuple[Decimal | None, ...]] = {
+    **_TABLE1_2012,
+    Column.PM10_24H: _row(0, 50, 120, 250, 350, 420, 500, 600),
+    Column.PM25_24H: _row(0, 35, 60, 115, 150, 250, 350, 500),
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One input of a report: the measurement name (the CLI column), the IAQI slot it fills
+    and the breakpoint column it is read against."""
+
+    measurement: str
+    slot: str
+    column: Column
+
+
+# Real-time report (HJ 633-2012 Table 1 note (1) and §5; digest §1.5, confirmed on published
+# CNEMC station-hours): 1-h SO2/NO2/CO/O3 against their 1-h columns, and the *1-h* PM
+# concentrations against the 24-h PM columns (PM has no 1-h column). The O3 8-h moving mean
+# is published but does not enter the real-time AQI.
+HOURLY_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("so2", "SO2", Column.SO2_1H),
+    Indicator("no2", "NO2", Column.NO2_1H),
+    Indicator("pm10", "PM10", Column.PM10_24H),
+    Indicator("co", "CO", Column.CO_1H),
+    Indicator("o3", "O3", Column.O3_1H),
+    Indicator("pm25", "PM2.5", Column.PM25_24H),
+)
+
+# Daily report (HJ 633-2012 §5): 24-h means, O3 daily maximum 8-h moving mean, and — digest
+# §1.5 / vector A29 — the O3 daily maximum 1-h mean as a seventh indicator.
+DAILY_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("so2_24h", "SO2", Column.SO2_24H),
+    Indicator("no2_24h", "NO2", Column.NO2_24H),
+    Indicator("pm10_24h", "PM10", Column.PM10_24H),
+    Indicator("co_24h", "CO", Column.CO_24H),
+    Indicator("o3_8h", "O3_8h", Column.O3_8H),
+    Indicator("o3_1h", "O3", Column.O3_1H),
+    Indicator("pm25_24h", "PM2.5", Column.PM25_24H),
+)
+
+#: IAQI slots in report order; also the pollutant names of primary/exceeding lists.
+SLOTS: tuple[str, ...] = ("SO2", "NO2", "PM10", "CO", "O3", "O3_8h", "PM2.5")
+
+
+class OverRangeAction(StrEnum):
+    USE_OTHER = "use_other"
+    FIXED = "fixed"
+
+
+@dataclass(frozen=True)
+class OverRangeRule:
+    """What to do when a concentration passes the last breakpoint of a column that stops
+    early (SO2 1-h and O3 8-h stop at 800)."""
+
+    column: Column
+    above: Decimal
+    action: OverRangeAction
+    clause: str
+    fixed_iaqi: int | None = None
+    #: For USE_OTHER: the measurement whose IAQI replaces it, and the slot it goes to.
+    other: Indicator | None = None
+
+
+_OVER_RANGE_2012: tuple[OverRangeRule, ...] = (
+    OverRangeRule(
+        Column.SO2_1H,
+        Decimal(800),
+        OverRangeAction.USE_OTHER,
+        "HJ 633-2012 Table 1 note (2): SO2 1-h > 800 → no 1-h IAQI, use the 24-h mean",
+        other=Indicator("so2_24h", "SO2", Column.SO2_24H),
+    ),
+    OverRangeRule(
+        Column.O3_8H,
+        Decimal(800),
+        OverRangeAction.USE_OTHER,
+        "HJ 633-2012 Table 1 note (3): O3 8-h > 800 → no 8-h IAQI, use the 1-h mean",
+        other=Indicator("o3_1h", "O3", Column.O3_1H),
+    ),
+)
+
+_OVER_RANGE_2026: tuple[OverRangeRule, ...] = (
+    OverRangeRule(
+        Column.SO2_1H,
+        Decimal(800),
+        OverRangeAction.FIXED,
+        "HJ 633—2026 Table 3 note: SO2 1-h > 800 → IAQI 200 [VERIFY]",
+        fixed_iaqi=200,
+    ),
+    OverRangeRule(
+        Column.O3_8H,
+        Decimal(800),
+        OverRangeAction.FIXED,
+        "HJ 633—2026 Table 3 note: O3 8-h > 800 → IAQI 300 [VERIFY]",
+        fixed_iaqi=300,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ConcentrationRounding:
+    """Rounding of concentrations before the IAQI is computed (GB/T 8170, half-even)."""
+
+    quanta: Mapping[str, Decimal]
+    default_quantum: Decimal
+    clause: str
+
+    def quantum(self, pollutant: str) -> Decimal:
+        return self.quanta.get(pollutant, self.default_quantum)
+
+
+@dataclass(frozen=True)
+class AqiBand:
+    """One row of the AQI level table (HJ 633-2012 Table 2 and Appendix A)."""
+
+    upper: int | None  # inclusive upper AQI of the band; None for the open top band
+    level: str
+    level_en: str
+    category: str
+    category_en: str
+    colour: str
+    colour_en: str
+    rgb: tuple[int, int, int]
+    cmyk: tuple[int, int, int, int]
+    health_effect: str
+    advice: str
+    health_effect_en: str
+    advice_en: str
+
+
+_BAND_FIXED = (
+    # upper, level, level_en, category, category_en, colour, colour_en, rgb, cmyk
+    (50, "一级", "Level 1", "优", "Excellent", "绿色", "green", (0, 228, 0), (40, 0, 100, 0)),
+    (100, "二级", "Level 2", "良", "Good", "黄色", "yellow", (255, 255, 0), (0, 0, 100, 0)),
+    (150, "三级", "Level 3", "轻度污染", "Lightly polluted", "橙色", "orange", (255, 126, 0),
+     (0, 52, 100, 0)),
+    (200, "四级", "Level 4", "中度污染", "Moderately polluted", "红色", "red", (255, 0, 0),
+     (0, 100, 100, 0)),
+    (300, "五级", "Level 5", "重度污染", "Heavily polluted", "紫色", "purple", (153, 0, 76),
+     (10, 100, 40, 30)),
+    (None, "六级", "Level 6", "严重污染", "Severely polluted", "褐红色", "maroon", (126, 0, 35),
+     (30, 100, 100, 30)),
+)  # fmt: skip
+
+# HJ 633-2012 Table 2, health effects and recommended measures (digest §1.4, ≥4 transcriptions).
+_ADVICE_2012 = (
+    ("空气质量令人满意，基本无空气污染", "各类人群可正常活动"),
+    (
+        "空气质量可接受，但某些污染物可能对极少数异常敏感人群健康有较弱影响",
+        "极少数异常敏感人群应减少户外活动",
+    ),
+    (
+        "易感人群症状有轻度加剧，健康人群出现刺激症状",
+        "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
+    ),
+    (
+        "进一步加剧易感人群症状，可能对健康人群心脏、呼吸系统有影响",
+        "儿童、老年人及心脏病、呼吸系统疾病患者避免长时间、高强度的户外锻炼，"
+        "一般人群适量减少户外运动",
+    ),
+    (
+        "心脏病和肺病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
+        "儿童、老年人和心脏病、肺病患者应停留在室内，停止户外运动，一般人群减少户外运动",
+    ),
+    (
+        "健康人群运动耐受力降低，有明显强烈症状，提前出现某些疾病",
+        "儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
+    ),
+)
+
+# Our English rendering (not an official translation).
+_ADVICE_EN = (
+    ("Air quality is satisfactory; little or no air pollution.", "Everyone can be active."),
+    (
+        "Air quality is acceptable; some pollutants may slightly affect a very small "
+        "number of unusually sensitive people.",
+        "Unusually sensitive people should reduce outdoor activity.",
+    ),
+    (
+        "Symptoms of susceptible people worsen slightly; healthy people show irritation.",
+        "Children, the elderly and people with heart or respiratory disease should reduce "
+        "prolonged or heavy outdoor exercise.",
+    ),
+    (
+        "Symptoms of susceptible people worsen further; may affect the heart and "
+        "respiratory system of healthy people.",
+        "Children, the elderly and people with heart or respiratory disease should avoid "
+        "prolonged or heavy outdoor exercise; others should reduce outdoor exercise.",
+    ),
+    (
+        "Symptoms of people with heart or lung disease worsen markedly, exercise "
+        "tolerance drops; healthy people commonly show symptoms.",
+        "Children, the elderly and people with heart or lung disease should stay indoors "
+        "and stop outdoor exercise; others should reduce outdoor exercise.",
+    ),
+    (
+        "Exercise tolerance of healthy people drops, with marked symptoms; some diseases "
+        "appear earlier.",
+        "Children, the elderly and the sick should stay indoors and avoid exertion; "
+        "others should avoid outdoor activity.",
+    ),
+)
+
+# HJ 633—2026 revised wording (digest §1.2, one transcription [1-src, VERIFY]): only the
+# named groups change; bands and colours stay.
+_WORDING_2026 = (("儿童", "青少年儿童"), ("心脏病、呼吸系统疾病患者", "心血管、呼吸系统疾病患者"))
+
+
+def _revise_2026(text: str) -> str:
+    for old, new in _WORDING_2026:
+        text = text.replace(old, new)
+    return text
+
+
+def _bands(advice: tuple[tuple[str, str], ...]) -> tuple[AqiBand, ...]:
+    return tuple(
+        AqiBand(*fixed, health_effect=zh[0], advice=zh[1], health_effect_en=en[0],
+                advice_en=en[1])
+        for fixed, zh, en in zip(_BAND_FIXED, advice, _ADVICE_EN, strict=True)
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AqiStandard:
+    """One edition of the AQI technical regulation, as data."""
+
+    code: str
+    provenance: Provenance
+    breakpoints: Mapping[Column, tuple[Decimal | None, ...]] = field(repr=False)
+    hourly: tuple[Indicator, ...] = field(repr=False)
+    daily: tuple[Indicator, ...] = field(repr=False)
+    over_range: tuple[OverRangeRule, ...] = field(repr=False)
+    rounding: ConcentrationRounding | None
+    bands: tuple[AqiBand, ...] = field(repr=False)
+    #: Above the last breakpoint the formula is undefined; CNEMC publishes 500 (digest §1.3,
+    #: vector A17). Applied as a flagged policy value, not as a computed one.
+    above_top_iaqi: int = 500
+    #: Primary pollutant only when AQI > 50 (digest §1.3); exceeding when IAQI > 100.
+    primary_above_aqi: int = 50
+    exceeding_above_iaqi: int = 100
+
+    def over_range_rule(self, column: Column) -> OverRangeRule | None:
+        return next((r for r in self.over_range if r.column is column), None)
+
+    def band(self, aqi: int) -> AqiBand:
+        return next(b for b in self.bands if b.upper is None or aqi <= b.upper)
+
+
+HJ633_2012 = AqiStandard(
+    code="HJ633-2012",
+    provenance=Provenance(
+        edition="HJ 633-2012 环境空气质量指数（AQI）技术规定（试行）",
+        effective_from=dt.date(2016, 1, 1),
+        effective_to=dt.date(2026, 3, 1),
+        source="HJ 633-2012 Table 1 (breakpoints), formula (1), Table 2 and Appendix A "
+        "(levels, colours, advice), §5 (daily and real-time reports)",
+        verify=(
+            "§5.1: whether the daily report includes the O3 daily maximum 1-h mean "
+            "(implemented: yes, digest §1.5 / vector A29)",
+            "treatment above IAQI 500 (implemented: 500, CNEMC practice)",
+        ),
+    ),
+    breakpoints=_TABLE1_2012,
+    hourly=HOURLY_INDICATORS,
+    daily=DAILY_INDICATORS,
+    over_range=_OVER_RANGE_2012,
+    # Vectors A01–A37 of 2012 take concentrations as given (already rounded upstream).
+    rounding=None,
+    bands=_bands(_ADVICE_2012),
+)
+
+HJ633_2026 = AqiStandard(
+    code="HJ633-2026",
+    provenance=Provenance(
+        edition="HJ 633—2026 环境空气质量指数（AQI）技术规定",
+        effective_from=dt.date(2026, 3, 1),
+        effective_to=None,
+        source="HJ 633—2026 Table 3 (breakpoints), §4.2.6 (IAQI and AQI rounded up to "
+        "integers), real-time PM from 1-h means",
+        verify=(
+            "Table 3 notes: SO2 1-h > 800 → 200 and O3 8-h > 800 → 300",
+            "PM2.5 IAQI-50 breakpoint 35 (two outliers say 30)",
+            "concentration rounding before IAQI: clause, precision, half-even",
+            "§5.3.1: incomplete data with AQI ≤ 100 published as 'NA' (not implemented)",
+            "whether the daily report still includes the O3 daily maximum 1-h mean "
+            "(implemented: yes, as in 2012)",
+            "revised health-advice wording (one transcription)",
+            "treatment above IAQI 500 (implemented: 500)",
+        ),
+    ),
+    breakpoints=_TABLE3_2026,
+    hourly=HOURLY_INDICATORS,
+    daily=DAILY_INDICATORS,
+    over_range=_OVER_RANGE_2026,
+    rounding=ConcentrationRounding(
+        quanta={"CO": Decimal("0.1")},
+        default_quantum=Decimal(1),
+        clause="HJ 633—2026, concentrations rounded by GB/T 8170 (half-even) before the "
+        "IAQI: CO 0.1 mg/m³, others 1 µg/m³ [VERIFY clause] (vectors A30, A31)",
+    ),
+    bands=_bands(tuple((h, _revise_2026(a)) for h, a in _ADVICE_2012)),
+)
+
+AQI_STANDARDS: tuple[AqiStandard, ...] = (HJ633_2012, HJ633_2026)
+
+
+def aqi_standard_for(when: dt.date | dt.datetime) -> AqiStandard:
+    """The edition in force on the (China) date of the data.
+
+    Data before 2016-01-01 predate nationwide HJ 633-2012; they are computed with it too,
+    the only AQI rules the platform knows for them.
+    """
+    day = china_date(when)
+    for standard in AQI_STANDARDS:
+        if standard.provenance.in_force(day):
+            return standard
+    return AQI_STANDARDS[0]
+
+
+def aqi_standard_by_code(code: str) -> AqiStandard:
+    """Look an edition up by its code (``HJ633-2012``; spaces and dash style ignored)."""
+    wanted = code.replace(" ", "").replace("—", "-").upper()
+    for standard in AQI_STANDARDS:
+        if standard.code.upper() == wanted:
+            return standard
+    known = ", ".join(s.code for s in AQI_STANDARDS)
+    raise KeyError(f"unknown AQI standard {code!r}; known: {known}")

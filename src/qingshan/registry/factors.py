@@ -1,0 +1,46 @@
+"""The monitoring-factor catalogue (HJ 212-2017 Appendix B).
+
+One source: the data file shipped with the protocol codec, ``qingshan.hj212``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+
+@lru_cache(maxsize=1)
+def factor_catalogue() -> dict[str, Any]:
+    from qingshan.hj212 import load_factors
+
+    return dict(load_factors())
+
+
+def factor_name(code: str) -> str:
+    factor = factor_catalogue().get(code)
+    return f"{factor.name_zh}（{code}）" if factor else code
+
+
+def validate_factor_code(code: str) -> None:
+    if code not in factor_catalogue():
+        raise ValidationError(
+            f"未知的监测因子编码 {code!r}（应为 HJ 212-2017 附录 B 中的编码，如 a21026、w01018）",
+            code="unknown_factor",
+        )
+
+
+def validate_factor_codes(codes: Iterable[str]) -> None:
+    codes = list(codes)
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise ValidationError("监测因子应为编码列表", code="bad_factors")
+    unknown = [c for c in codes if c not in factor_catalogue()]
+    if unknown:
+        raise ValidationError(
+            f"未知的监测因子编码：{', '.join(unknown)}（应为 HJ 212-2017 附录 B 中的编码）",
+            code="unknown_factor",
+        )
+    if len(set(codes)) != len(codes):
+        raise ValidationError("监测因子编码重复", code="duplicate_factor")

@@ -1,0 +1,144 @@
+"""The registry of regulated enterprises and the things that send their data."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qingshan.core.models import AuditedModel
+from qingshan.registry.choices import EmissionMode, Medium, OutletKind
+from qingshan.registry.validators import (
+    validate_credit_code,
+    validate_industry_code,
+    validate_mn,
+    validate_region_code,
+)
+
+
+class Enterprise(AuditedModel):
+    """A regulated enterprise (排污单位), identified by its unified social credit code."""
+
+    SCOPE_ENTERPRISE = ""
+
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    name = models.CharField(_("名称"), max_length=200, db_index=True)
+    region_code = models.CharField(
+        _("行政区划代码"), max_length=6, db_index=True, validators=[validate_region_code]
+    )
+    industry_code = models.CharField(
+        _("行业代码"), max_length=5, validators=[validate_industry_code]
+    )
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    latitude = models.DecimalField(_("纬度"), max_digits=8, decimal_places=6, null=True, blank=True)
+    is_key_discharger = models.BooleanField(_("重点排污单位"), default=False)
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+
+    class Meta:
+        verbose_name = _("排污单位")
+        verbose_name_plural = _("排污单位")
+        ordering = ["region_code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="enterprise_longitude_range",
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
+            ),
+            models.CheckConstraint(
+                name="enterprise_latitude_range",
+                condition=models.Q(latitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outlet(AuditedModel):
+    """A discharge outlet (排放口) of an enterprise, numbered as in its permit (DA001, DW001)."""
+
+    SCOPE_ENTERPRISE = "enterprise"
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("排污单位"), on_delete=models.CASCADE, related_name="outlets"
+    )
+    code = models.CharField(_("排放口编号"), max_length=32)
+    name = models.CharField(_("名称"), max_length=100)
+    medium = models.CharField(_("类别"), max_length=8, choices=Medium.choices)
+    kind = models.CharField(_("类型"), max_length=8, choices=OutletKind.choices)
+    emission_mode = models.CharField(
+        _("排放方式"), max_length=8, choices=EmissionMode.choices, default=EmissionMode.DUCTED
+    )
+
+    class Meta:
+        verbose_name = _("排放口")
+        verbose_name_plural = _("排放口")
+        ordering = ["enterprise_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "code"], name="outlet_code_unique"),
+            models.CheckConstraint(
+                name="outlet_medium_valid", condition=models.Q(medium__in=Medium.values)
+            ),
+            models.CheckConstraint(
+                name="outlet_kind_valid", condition=models.Q(kind__in=OutletKind.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class MonitoringPoint(AuditedModel):
+    """A monitoring point (监控点) at an outlet, with the HJ 212 factors it measures."""
+
+    SCOPE_ENTERPRISE = "outlet__enterprise"
+
+    outlet = models.ForeignKey(
+        Outlet, verbose_name=_("排放口"), on_delete=models.CASCADE, related_name="points"
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    factors = models.JSONField(_("监测因子"), default=list)
+
+    class Meta:
+        verbose_name = _("监控点")
+        verbose_name_plural = _("监控点")
+        ordering = ["outlet_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "name"], name="point_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Device(AuditedModel):
+    """A data logger (数采仪) identified by its MN, sending HJ 212 for one monitoring point.
+
+    The access password is stored as a salted SHA-256 digest (docs/adr/0004): the
+    gateway must check it on every packet, so a slow password hash would not do, and it
+    is never shown again after creation.
+    """
+
+    SCOPE_ENTERPRISE = "point__outlet__enterprise"
+
+    point = models.ForeignKey(
+        MonitoringPoint, verbose_name=_("监控点"), on_delete=models.CASCADE, related_name="devices"
+    )
+    mn = models.CharField(_("设备唯一标识 MN"), max_length=24, unique=True, validators=[validate_mn])
+    password_digest = models.CharField(_("访问密码摘要"), max_length=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("数采仪")
+        verbose_name_plural = _("数采仪")
+        ordering = ["mn"]
+
+    def __str__(self) -> str:
+        return self.mn

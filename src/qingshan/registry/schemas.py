@@ -1,0 +1,98 @@
+"""API shapes of the registry (django-ninja schemas)."""
+
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+from qingshan.registry.choices import EmissionMode, Medium, OutletKind
+
+
+class EnterpriseIn(Schema):
+    credit_code: str = Field(..., description="统一社会信用代码（18 位，GB 32100-2015 校验）")
+    name: str = Field(..., min_length=1, max_length=200)
+    region_code: str = Field(..., description="行政区划代码（6 位，GB/T 2260）")
+    industry_code: str = Field(..., description="国民经济行业代码（GB/T 4754），如 1713 或 C1713")
+    address: str = ""
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    is_key_discharger: bool = False
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+
+class EnterprisePatch(Schema):
+    credit_code: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    region_code: str | None = None
+    industry_code: str | None = None
+    address: str | None = None
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    is_key_discharger: bool | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+
+
+class EnterpriseOut(EnterpriseIn):
+    id: int
+
+
+class OutletIn(Schema):
+    enterprise_id: int
+    code: str = Field(..., min_length=1, max_length=32, description="排放口编号，如 DA001、DW001")
+    name: str = Field(..., min_length=1, max_length=100)
+    medium: Medium
+    kind: OutletKind
+    emission_mode: EmissionMode = EmissionMode.DUCTED
+
+
+class OutletPatch(Schema):
+    enterprise_id: int | None = None
+    code: str | None = Field(None, min_length=1, max_length=32)
+    name: str | None = Field(None, min_length=1, max_length=100)
+    medium: Medium | None = None
+    kind: OutletKind | None = None
+    emission_mode: EmissionMode | None = None
+
+
+class OutletOut(OutletIn):
+    id: int
+
+
+class PointIn(Schema):
+    outlet_id: int
+    name: str = Field(..., min_length=1, max_length=100)
+    factors: list[str] = Field(default_factory=list, description="HJ 212 因子编码，如 a21026")
+
+
+class PointPatch(Schema):
+    outlet_id: int | None = None
+    name: str | None = Field(None, min_length=1, max_length=100)
+    factors: list[str] | None = None
+
+
+class PointOut(PointIn):
+    id: int
+
+
+class DeviceIn(Schema):
+    point_id: int
+    mn: str = Field(..., description="设备唯一标识 MN（HJ 212，最多 24 位字母数字）")
+    password: str = Field(..., description="访问密码 PW；只写，创建后不再返回")
+    is_active: bool = True
+
+
+class DevicePatch(Schema):
+    point_id: int | None = None
+    mn: str | None = None
+    password: str | None = Field(None, description="新的访问密码（只写）")
+    is_active: bool | None = None
+
+
+class DeviceOut(Schema):
+    id: int
+    point_id: int
+    mn: str
+    is_active: bool

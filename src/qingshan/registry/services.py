@@ -1,0 +1,138 @@
+"""Writes to the registry: one function per change, access checked first, audited, atomic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from qingshan.core.models import User
+from qingshan.core.outbox import event_record
+from qingshan.core.permissions import require_edit
+from qingshan.core.services import instance_apply
+from qingshan.registry.factors import validate_factor_codes
+from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.registry.passwords import device_password_digest
+
+ENTERPRISE_FIELDS = frozenset(
+    {
+        "credit_code",
+        "name",
+        "region_code",
+        "industry_code",
+        "address",
+        "longitude",
+        "latitude",
+        "is_key_discharger",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+    }
+)
+
+
+def _only(data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({k: "不允许修改该字段" for k in sorted(unknown)})
+    return dict(data)
+
+
+@transaction.atomic
+def enterprise_create(*, user: User, data: Mapping[str, Any]) -> Enterprise:
+    changes = _only(data, ENTERPRISE_FIELDS)
+    require_edit(user, str(changes.get("region_code", "")), what="排污单位")
+    enterprise = instance_apply(Enterprise(), changes)
+    event_record(
+        topic="registry.enterprise.created",
+        aggregate=enterprise,
+        payload={"credit_code": enterprise.credit_code, "region_code": enterprise.region_code},
+    )
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(*, user: User, enterprise: Enterprise, data: Mapping[str, Any]) -> Enterprise:
+    changes = _only(data, ENTERPRISE_FIELDS)
+    require_edit(user, enterprise.region_code, what="排污单位")
+    if "region_code" in changes:
+        require_edit(user, str(changes["region_code"]), what="排污单位")
+    return instance_apply(enterprise, changes)
+
+
+@transaction.atomic
+def enterprise_delete(*, user: User, enterprise: Enterprise) -> None:
+    require_edit(user, enterprise.region_code, what="排污单位")
+    event_record(
+        topic="registry.enterprise.deleted",
+        aggregate=enterprise,
+        payload={"credit_code": enterprise.credit_code},
+    )
+    enterprise.delete()
+
+
+def _enterprise_of(obj: Outlet | MonitoringPoint | Device) -> Enterprise:
+    if isinstance(obj, Device):
+        return obj.point.outlet.enterprise
+    if isinstance(obj, MonitoringPoint):
+        return obj.outlet.enterprise
+    return obj.enterprise
+
+
+def _check_parents(
+    user: User, obj: Outlet | MonitoringPoint | Device, changes: dict[str, Any], key: str, what: str
+) -> None:
+    """The user must be allowed to edit under the current parent and under the new one, if any."""
+    parents = [getattr(obj, key)] if obj.pk else []
+    if key in changes:
+        parents.append(changes[key])
+    if not parents or parents[-1] is None:
+        raise ValidationError({f"{key}_id": "必填"})
+    for parent in parents:
+        enterprise = parent if isinstance(parent, Enterprise) else _enterprise_of(parent)
+        require_edit(user, enterprise.region_code, what=what)
+
+
+@transaction.atomic
+def outlet_save(*, user: User, outlet: Outlet, data: Mapping[str, Any]) -> Outlet:
+    """Create (unsaved ``outlet``) or update an outlet."""
+    changes = _only(data, frozenset({"enterprise", "code", "name", "medium", "kind", "emission_mode"}))
+    _check_parents(user, outlet, changes, "enterprise", "排放口")
+    return instance_apply(outlet, changes)
+
+
+@transaction.atomic
+def point_save(*, user: User, point: MonitoringPoint, data: Mapping[str, Any]) -> MonitoringPoint:
+    """Create (unsaved ``point``) or update a monitoring point."""
+    changes = _only(data, frozenset({"outlet", "name", "factors"}))
+    if "factors" in changes:
+        try:
+            validate_factor_codes(changes["factors"])
+        except ValidationError as exc:
+            raise ValidationError({"factors": exc.messages}) from exc
+    _check_parents(user, point, changes, "outlet", "监控点")
+    return instance_apply(point, changes)
+
+
+@transaction.atomic
+def device_save(
+    *, user: User, device: Device, data: Mapping[str, Any], password: str | None = None
+) -> Device:
+    """Create (unsaved ``device``, password required) or update a data logger."""
+    changes = _only(data, frozenset({"point", "mn", "is_active"}))
+    _check_parents(user, device, changes, "point", "数采仪")
+    if password is not None:
+        if not 1 <= len(password) <= 32 or not password.isprintable() or ";" in password:
+            raise ValidationError({"password": "访问密码应为 1–32 位可打印字符，且不含分号"})
+        changes["password_digest"] = device_password_digest(password)
+    elif not device.pk:
+        raise ValidationError({"password": "新建数采仪必须设置访问密码"})
+    return instance_apply(device, changes)
+
+
+@transaction.atomic
+def record_delete(*, user: User, obj: Outlet | MonitoringPoint | Device) -> None:
+    require_edit(user, _enterprise_of(obj).region_code, what=obj._meta.verbose_name)
+    obj.delete()

@@ -1,0 +1,136 @@
+"""Shared fixtures: one user per role, enterprises in two counties, a complete registry row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from qingshan.core.choices import Role
+from qingshan.core.models import User
+from qingshan.permits.models import Permit, PermitLimit
+from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.registry.passwords import device_password_digest
+from qingshan.registry.validators import credit_code_complete, organization_code_check_char
+
+_seq = itertools.count(1)
+
+YUECHENG, KEQIAO, SHANGYU = "330602", "330603", "330604"
+
+
+def credit_code_for(region_code: str, n: int) -> str:
+    org8 = f"{n:08d}"
+    org = org8 + organization_code_check_char(org8)
+    return credit_code_complete(f"91{region_code}{org}")
+
+
+@pytest.fixture
+def make_enterprise(db: Any) -> Callable[..., Enterprise]:
+    def make(region_code: str = KEQIAO, **fields: Any) -> Enterprise:
+        n = next(_seq)
+        values: dict[str, Any] = {
+            "credit_code": credit_code_for(region_code, 10_000 + n),
+            "name": f"测试印染有限公司{n}",
+            "region_code": region_code,
+            "industry_code": "1713",
+            "is_key_discharger": True,
+        }
+        values.update(fields)
+        return Enterprise.objects.create(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_site(make_enterprise: Callable[..., Enterprise]) -> Callable[..., dict[str, Any]]:
+    """An enterprise with one air outlet, one point, one device and a permit with a limit."""
+
+    def make(region_code: str = KEQIAO) -> dict[str, Any]:
+        enterprise = make_enterprise(region_code)
+        n = next(_seq)
+        outlet = Outlet.objects.create(
+            enterprise=enterprise, code="DA001", name="锅炉废气排放口", medium="air", kind="main"
+        )
+        point = MonitoringPoint.objects.create(
+            outlet=outlet, name="锅炉出口", factors=["a21026", "a21002", "a34013", "a19001"]
+        )
+        device = Device.objects.create(
+            point=point, mn=f"MN{n:020d}", password_digest=device_password_digest("123456")
+        )
+        permit = Permit.objects.create(
+            number=f"{enterprise.credit_code}001P",
+            enterprise=enterprise,
+            permit_class="key",
+            valid_from=dt.date(2024, 1, 1),
+            valid_to=dt.date(2029, 1, 1),
+        )
+        limit = PermitLimit.objects.create(
+            permit=permit,
+            outlet=outlet,
+            factor_code="a21026",
+            limit=Decimal("35"),
+            unit="mg/m3",
+            basis="hourly",
+            reference_o2=Decimal("6"),
+        )
+        return {
+            "enterprise": enterprise,
+            "outlet": outlet,
+            "point": point,
+            "device": device,
+            "permit": permit,
+            "limit": limit,
+        }
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    def make(role: str, region_code: str = "", enterprise: Enterprise | None = None) -> User:
+        n = next(_seq)
+        return User.objects.create_user(
+            username=f"{role}-{n}",
+            password="pw-for-tests",
+            role=role,
+            region_code=region_code,
+            enterprise=enterprise,
+            is_superuser=False,
+        )
+
+    return make
+
+
+@pytest.fixture
+def users(make_user: Callable[..., User], make_site: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """Every role, plus two sites: one in 柯桥区 (330603) and one in 上虞区 (330604)."""
+    keqiao = make_site(KEQIAO)
+    shangyu = make_site(SHANGYU)
+    return {
+        "admin": make_user(Role.ADMIN),
+        "regulator": make_user(Role.REGULATOR, "3306"),
+        "county": make_user(Role.REGULATOR, KEQIAO),
+        "other_county": make_user(Role.REGULATOR, SHANGYU),
+        "inspector": make_user(Role.INSPECTOR, "3306"),
+        "enterprise": make_user(Role.ENTERPRISE, enterprise=keqiao["enterprise"]),
+        "other_enterprise": make_user(Role.ENTERPRISE, enterprise=shangyu["enterprise"]),
+        "keqiao": keqiao,
+        "shangyu": shangyu,
+    }
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def api_client() -> Callable[[User | None], Client]:
+    return client_for
