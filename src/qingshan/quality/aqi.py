@@ -19,6 +19,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from qingshan.quality.standards import (
+    HOURLY_SUPPLEMENTARY,
     IAQI_STEPS,
     SLOTS,
     AqiBand,
@@ -73,9 +74,10 @@ def to_decimal(value: Number) -> Decimal:
 
 def measurements(report: Report | str, standard: AqiStandard) -> tuple[str, ...]:
     """Measurement names a report accepts, including those only over-range rules read."""
-    indicators = _indicators(Report(report), standard)
-    extra = [r.other.measurement for r in standard.over_range if r.other is not None]
-    names = [i.measurement for i in indicators] + extra
+    report = Report(report)
+    names = [i.measurement for i in _indicators(report, standard)]
+    if report is Report.HOURLY:
+        names += HOURLY_SUPPLEMENTARY
     return tuple(dict.fromkeys(names))
 
 

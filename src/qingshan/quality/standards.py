@@ -134,6 +134,10 @@ DAILY_INDICATORS: tuple[Indicator, ...] = (
     Indicator("pm25_24h", "PM2.5", Column.PM25_24H),
 )
 
+#: Accepted with real-time records though no real-time indicator: the 24-h SO2 mean read by
+#: HJ 633-2012 Table 1 note (2) when the 1-h SO2 passes 800 (ignored under 2026 rules).
+HOURLY_SUPPLEMENTARY: tuple[str, ...] = ("so2_24h",)
+
 #: IAQI slots in report order; also the pollutant names of primary/exceeding lists.
 SLOTS: tuple[str, ...] = ("SO2", "NO2", "PM10", "CO", "O3", "O3_8h", "PM2.5")
 
