@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "qingshan.registry",
     "qingshan.permits",
     "qingshan.exchange",
+    "qingshan.demo",
     "qingshan.web",
 ]
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -109,12 +109,14 @@ class TokenOut(Schema):
 
 
 @auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut})
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     """Exchange a username and password for a bearer token (shown once)."""
     token = token_issue(username=payload.username, password=payload.password)
     if token is None:
-        return 401, {"error": {"code": "bad_credentials", "message": "用户名或密码错误", "fields": {}}}
-    return 200, {"token": token}
+        return Status(
+            401, {"error": {"code": "bad_credentials", "message": "用户名或密码错误", "fields": {}}}
+        )
+    return Status(200, {"token": token})
 
 
 def api_user(request: HttpRequest) -> User:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qingshan.core.api import api_user
@@ -28,7 +28,9 @@ def _split(request: HttpRequest, body: dict[str, Any]) -> tuple[dict[str, Any], 
     limits = body.pop("limits", None)
     caps = body.pop("annual_caps", None)
     if "enterprise_id" in body:
-        body["enterprise"] = resolve(enterprise_get, request, body.pop("enterprise_id"), "enterprise_id")
+        body["enterprise"] = resolve(
+            enterprise_get, request, body.pop("enterprise_id"), "enterprise_id"
+        )
     if limits is not None:
         for index, row in enumerate(limits):
             field = f"limits[{index}].outlet_id"
@@ -49,12 +51,12 @@ def permit_list(request: HttpRequest, filters: Query[PermitFilter]) -> Any:
 
 
 @router.post("/permits", response={201: PermitOut})
-def permit_create(request: HttpRequest, payload: PermitIn) -> tuple[int, Permit]:
+def permit_create(request: HttpRequest, payload: PermitIn) -> Status[Permit]:
     data, limits, caps = _split(request, payload.dict())
     permit = services.permit_save(
         user=api_user(request), permit=Permit(), data=data, limits=limits, annual_caps=caps
     )
-    return 201, _prefetched(permit)
+    return Status(201, _prefetched(permit))
 
 
 @router.get("/permits/{int:pk}", response=PermitOut)
@@ -73,6 +75,8 @@ def permit_update(request: HttpRequest, pk: int, payload: PermitPatch) -> Permit
 
 
 @router.delete("/permits/{int:pk}", response={204: None})
-def permit_delete(request: HttpRequest, pk: int) -> tuple[int, None]:
-    services.permit_delete(user=api_user(request), permit=selectors.permit_get(user=request.user, pk=pk))
-    return 204, None
+def permit_delete(request: HttpRequest, pk: int) -> Status[None]:
+    services.permit_delete(
+        user=api_user(request), permit=selectors.permit_get(user=request.user, pk=pk)
+    )
+    return Status(204, None)

@@ -94,7 +94,11 @@ class PermitLimit(AuditedModel):
         return f"{self.factor_code} ≤ {self.limit} {self.unit}"
 
     def clean(self) -> None:
-        if self.permit_id and self.outlet_id and self.outlet.enterprise_id != self.permit.enterprise_id:
+        if (
+            self.permit_id
+            and self.outlet_id
+            and self.outlet.enterprise_id != self.permit.enterprise_id
+        ):
             raise ValidationError({"outlet": _("排放口不属于该许可证的排污单位")})
 
 

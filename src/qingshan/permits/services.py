@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from qingshan.core.models import User
 from qingshan.core.outbox import event_record
 from qingshan.core.permissions import require_edit
 from qingshan.core.services import instance_apply
+from qingshan.permits.choices import PermitStatus
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 
 PERMIT_FIELDS = frozenset(
     {"number", "enterprise", "permit_class", "valid_from", "valid_to", "status"}
 )
-LIMIT_FIELDS = frozenset({"outlet", "factor_code", "limit", "unit", "basis", "reference_o2", "standard"})
+LIMIT_FIELDS = frozenset(
+    {"outlet", "factor_code", "limit", "unit", "basis", "reference_o2", "standard"}
+)
 
 
 def _limits_replace(permit: Permit, limits: Sequence[Mapping[str, Any]]) -> None:
@@ -86,5 +91,23 @@ def permit_save(
 @transaction.atomic
 def permit_delete(*, user: User, permit: Permit) -> None:
     require_edit(user, permit.enterprise.region_code, what="排污许可证")
-    event_record(topic="permits.permit.deleted", aggregate=permit, payload={"number": permit.number})
+    event_record(
+        topic="permits.permit.deleted", aggregate=permit, payload={"number": permit.number}
+    )
     permit.delete()
+
+
+def permits_expire(*, today: dt.date | None = None) -> int:
+    """Mark valid permits whose period has ended as expired (a worker job); returns the count."""
+    from qingshan.core.audit import audit_context
+
+    today = today or timezone.localdate()
+    expired = 0
+    with audit_context(user=None, via="worker"):
+        for permit in Permit.objects.filter(status=PermitStatus.VALID, valid_to__lt=today):
+            with transaction.atomic():
+                permit.status = PermitStatus.EXPIRED
+                permit.save(update_fields=["status", "updated_at"])
+                event_record(topic="permits.permit.expired", aggregate=permit, payload={})
+            expired += 1
+    return expired

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qingshan.core.api import api_user
@@ -36,7 +36,9 @@ def resolve(getter: Any, request: HttpRequest, pk: int | None, field: str) -> An
         raise ValidationError({field: f"编号 {pk} 不存在或无权访问"}) from None
 
 
-def with_parent(request: HttpRequest, body: dict[str, Any], key: str, getter: Any) -> dict[str, Any]:
+def with_parent(
+    request: HttpRequest, body: dict[str, Any], key: str, getter: Any
+) -> dict[str, Any]:
     if f"{key}_id" in body:
         body[key] = resolve(getter, request, body.pop(f"{key}_id"), f"{key}_id")
     return body
@@ -56,8 +58,8 @@ def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilter]) -> A
 
 
 @router.post("/enterprises", response={201: EnterpriseOut})
-def enterprise_create(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
-    return 201, services.enterprise_create(user=api_user(request), data=payload.dict())
+def enterprise_create(request: HttpRequest, payload: EnterpriseIn) -> Status[Enterprise]:
+    return Status(201, services.enterprise_create(user=api_user(request), data=payload.dict()))
 
 
 @router.get("/enterprises/{int:pk}", response=EnterpriseOut)
@@ -74,10 +76,10 @@ def enterprise_update(request: HttpRequest, pk: int, payload: EnterprisePatch) -
 
 
 @router.delete("/enterprises/{int:pk}", response={204: None})
-def enterprise_delete(request: HttpRequest, pk: int) -> tuple[int, None]:
+def enterprise_delete(request: HttpRequest, pk: int) -> Status[None]:
     enterprise = selectors.enterprise_get(user=request.user, pk=pk)
     services.enterprise_delete(user=api_user(request), enterprise=enterprise)
-    return 204, None
+    return Status(204, None)
 
 
 class ChildFilter(Schema):
@@ -92,9 +94,9 @@ def outlet_list(request: HttpRequest, filters: Query[ChildFilter]) -> Any:
 
 
 @router.post("/outlets", response={201: OutletOut})
-def outlet_create(request: HttpRequest, payload: OutletIn) -> tuple[int, Outlet]:
+def outlet_create(request: HttpRequest, payload: OutletIn) -> Status[Outlet]:
     data = with_parent(request, payload.dict(), "enterprise", selectors.enterprise_get)
-    return 201, services.outlet_save(user=api_user(request), outlet=Outlet(), data=data)
+    return Status(201, services.outlet_save(user=api_user(request), outlet=Outlet(), data=data))
 
 
 @router.get("/outlets/{int:pk}", response=OutletOut)
@@ -112,9 +114,11 @@ def outlet_update(request: HttpRequest, pk: int, payload: OutletPatch) -> Outlet
 
 
 @router.delete("/outlets/{int:pk}", response={204: None})
-def outlet_delete(request: HttpRequest, pk: int) -> tuple[int, None]:
-    services.record_delete(user=api_user(request), obj=selectors.outlet_get(user=request.user, pk=pk))
-    return 204, None
+def outlet_delete(request: HttpRequest, pk: int) -> Status[None]:
+    services.record_delete(
+        user=api_user(request), obj=selectors.outlet_get(user=request.user, pk=pk)
+    )
+    return Status(204, None)
 
 
 class PointFilter(ChildFilter):
@@ -128,9 +132,11 @@ def point_list(request: HttpRequest, filters: Query[PointFilter]) -> Any:
 
 
 @router.post("/points", response={201: PointOut})
-def point_create(request: HttpRequest, payload: PointIn) -> tuple[int, MonitoringPoint]:
+def point_create(request: HttpRequest, payload: PointIn) -> Status[MonitoringPoint]:
     data = with_parent(request, payload.dict(), "outlet", selectors.outlet_get)
-    return 201, services.point_save(user=api_user(request), point=MonitoringPoint(), data=data)
+    return Status(
+        201, services.point_save(user=api_user(request), point=MonitoringPoint(), data=data)
+    )
 
 
 @router.get("/points/{int:pk}", response=PointOut)
@@ -146,9 +152,11 @@ def point_update(request: HttpRequest, pk: int, payload: PointPatch) -> Monitori
 
 
 @router.delete("/points/{int:pk}", response={204: None})
-def point_delete(request: HttpRequest, pk: int) -> tuple[int, None]:
-    services.record_delete(user=api_user(request), obj=selectors.point_get(user=request.user, pk=pk))
-    return 204, None
+def point_delete(request: HttpRequest, pk: int) -> Status[None]:
+    services.record_delete(
+        user=api_user(request), obj=selectors.point_get(user=request.user, pk=pk)
+    )
+    return Status(204, None)
 
 
 class DeviceFilter(ChildFilter):
@@ -162,11 +170,13 @@ def device_list(request: HttpRequest, filters: Query[DeviceFilter]) -> Any:
 
 
 @router.post("/devices", response={201: DeviceOut})
-def device_create(request: HttpRequest, payload: DeviceIn) -> tuple[int, Device]:
+def device_create(request: HttpRequest, payload: DeviceIn) -> Status[Device]:
     data = with_parent(request, payload.dict(), "point", selectors.point_get)
     password = data.pop("password")
-    device = services.device_save(user=api_user(request), device=Device(), data=data, password=password)
-    return 201, device
+    device = services.device_save(
+        user=api_user(request), device=Device(), data=data, password=password
+    )
+    return Status(201, device)
 
 
 @router.get("/devices/{int:pk}", response=DeviceOut)
@@ -183,6 +193,8 @@ def device_update(request: HttpRequest, pk: int, payload: DevicePatch) -> Device
 
 
 @router.delete("/devices/{int:pk}", response={204: None})
-def device_delete(request: HttpRequest, pk: int) -> tuple[int, None]:
-    services.record_delete(user=api_user(request), obj=selectors.device_get(user=request.user, pk=pk))
-    return 204, None
+def device_delete(request: HttpRequest, pk: int) -> Status[None]:
+    services.record_delete(
+        user=api_user(request), obj=selectors.device_get(user=request.user, pk=pk)
+    )
+    return Status(204, None)

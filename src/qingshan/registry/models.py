@@ -131,7 +131,9 @@ class Device(AuditedModel):
     point = models.ForeignKey(
         MonitoringPoint, verbose_name=_("监控点"), on_delete=models.CASCADE, related_name="devices"
     )
-    mn = models.CharField(_("设备唯一标识 MN"), max_length=24, unique=True, validators=[validate_mn])
+    mn = models.CharField(
+        _("设备唯一标识 MN"), max_length=24, unique=True, validators=[validate_mn]
+    )
     password_digest = models.CharField(_("访问密码摘要"), max_length=100)
     is_active = models.BooleanField(_("启用"), default=True)
 

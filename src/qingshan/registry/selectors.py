@@ -42,12 +42,16 @@ def enterprise_with_counts(*, user: AnyUser) -> QuerySet[Enterprise]:
     )
 
 
-def outlet_list(*, user: AnyUser, enterprise_id: int | None = None, q: str = "") -> QuerySet[Outlet]:
+def outlet_list(
+    *, user: AnyUser, enterprise_id: int | None = None, q: str = ""
+) -> QuerySet[Outlet]:
     qs = restrict(Outlet.objects.select_related("enterprise"), user)
     if enterprise_id:
         qs = qs.filter(enterprise_id=enterprise_id)
     if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(enterprise__name__icontains=q))
+        qs = qs.filter(
+            Q(code__icontains=q) | Q(name__icontains=q) | Q(enterprise__name__icontains=q)
+        )
     return qs.order_by("enterprise_id", "code", "pk")
 
 

@@ -98,7 +98,9 @@ def _check_parents(
 @transaction.atomic
 def outlet_save(*, user: User, outlet: Outlet, data: Mapping[str, Any]) -> Outlet:
     """Create (unsaved ``outlet``) or update an outlet."""
-    changes = _only(data, frozenset({"enterprise", "code", "name", "medium", "kind", "emission_mode"}))
+    changes = _only(
+        data, frozenset({"enterprise", "code", "name", "medium", "kind", "emission_mode"})
+    )
     _check_parents(user, outlet, changes, "enterprise", "排放口")
     return instance_apply(outlet, changes)
 

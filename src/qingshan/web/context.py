@@ -25,8 +25,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"menu": []}
     role = "admin" if user.is_superuser else user.role
     items = [
-        {"url": reverse(name), "label": label, "active": request.resolver_match is not None
-         and request.resolver_match.view_name == name}
+        {
+            "url": reverse(name),
+            "label": label,
+            "active": request.resolver_match is not None
+            and request.resolver_match.view_name == name,
+        }
         for name, label, roles in MENU
         if roles is None or role in roles
     ]
