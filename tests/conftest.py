@@ -107,7 +107,9 @@ def make_user(db: Any) -> Callable[..., User]:
 
 
 @pytest.fixture
-def users(make_user: Callable[..., User], make_site: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+def users(
+    make_user: Callable[..., User], make_site: Callable[..., dict[str, Any]]
+) -> dict[str, Any]:
     """Every role, plus two sites: one in 柯桥区 (330603) and one in 上虞区 (330604)."""
     keqiao = make_site(KEQIAO)
     shangyu = make_site(SHANGYU)

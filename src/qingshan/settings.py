@@ -25,7 +25,7 @@ if not SECRET_KEY:
     if QINGSHAN_ENV == "production":
         raise ImproperlyConfigured(
             "QINGSHAN_SECRET_KEY is not set. Set it to a long random string, e.g.\n"
-            "  export QINGSHAN_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\n"
+            "  export QINGSHAN_SECRET_KEY=$(openssl rand -hex 32)\n"
             "or run `qingshan demo` for a throw-away demo installation."
         )
     SECRET_KEY = f"insecure-{QINGSHAN_ENV}-key-do-not-use-in-production"

@@ -17,8 +17,11 @@ def test_anonymous_gets_401(db, api_client):
 
 def test_token_flow(users, api_client):
     c = api_client(None)
-    r = c.post("/api/v1/auth/token", json.dumps({"username": users["regulator"].username,
-                                                  "password": "pw-for-tests"}), content_type="application/json")
+    r = c.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": users["regulator"].username, "password": "pw-for-tests"}),
+        content_type="application/json",
+    )
     token = r.json()["token"]
     r = c.get("/api/v1/enterprises", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert r.json()["count"] == 2

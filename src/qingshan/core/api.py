@@ -68,23 +68,23 @@ def _django_fields(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def schema_invalid(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    def schema_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         fields = _schema_fields(list(exc.errors))
         return error_response(api, request, 422, "invalid_input", "请求数据不符合要求", fields)
 
-    def model_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def model_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 422, "invalid", "数据校验未通过", _django_fields(exc))
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 404, "not_found", "对象不存在或无权访问")
 
-    def unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 401, "unauthenticated", "请先登录或提供有效的令牌")
 
-    def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 403, "forbidden", str(exc) or "无权执行该操作")
 
-    def conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def conflict(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 409, "conflict", "与已有数据冲突（编号或标识重复？）")
 
     api.add_exception_handler(SchemaValidationError, schema_invalid)

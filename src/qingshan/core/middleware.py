@@ -22,5 +22,5 @@ class AuditContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user if request.user.is_authenticated else None
         via = "api" if request.path.startswith("/api/") else "web"
-        with audit_context(user=user, ip_address=client_ip(request), via=via):  # type: ignore[arg-type]
+        with audit_context(user=user, ip_address=client_ip(request), via=via):
             return self.get_response(request)

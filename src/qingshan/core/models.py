@@ -167,6 +167,9 @@ class ApiToken(models.Model):
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
 
+    def __str__(self) -> str:
+        return f"token of {self.user_id} created {self.created_at:%Y-%m-%d}"
+
 
 class AuditedModel(models.Model):
     """Base for regulatory records: every save and delete lands in the audit log.
@@ -179,6 +182,7 @@ class AuditedModel(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     audit_exclude: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
+    _audit_loaded: dict[str, Any]
 
     class Meta:
         abstract = True
