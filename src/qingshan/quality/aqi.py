@@ -62,7 +62,7 @@ def to_decimal(value: Number) -> Decimal:
     """A concentration as an exact decimal; floats go through their shortest repr, so
     ``2.2`` means 2.2, not 2.20000000000000017763568394002504646778106689453125."""
     try:
-        result = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        result = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
         raise ValueError(f"not a number: {value!r}") from None
     if not result.is_finite():
