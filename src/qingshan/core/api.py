@@ -6,9 +6,10 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -93,7 +94,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(PermissionDenied, forbidden)
+    def protected(request: HttpRequest, exc: Any) -> HttpResponse:
+        blockers = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
+        message = f"仍有关联的{'、'.join(blockers)}，不能删除；请先解除关联"
+        return error_response(api, request, 409, "protected", message)
+
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if exc.status_code == 400:  # ninja raises this when the body is not JSON
+            return error_response(api, request, 400, "bad_request", "请求体无法解析（应为 JSON）")
+        return error_response(api, request, exc.status_code, "http_error", str(exc))
+
+    api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(IntegrityError, conflict)
+    api.add_exception_handler(ProtectedError, protected)
 
 
 auth_router = Router(tags=["auth"])

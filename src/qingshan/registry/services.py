@@ -109,12 +109,12 @@ def outlet_save(*, user: User, outlet: Outlet, data: Mapping[str, Any]) -> Outle
 def point_save(*, user: User, point: MonitoringPoint, data: Mapping[str, Any]) -> MonitoringPoint:
     """Create (unsaved ``point``) or update a monitoring point."""
     changes = _only(data, frozenset({"outlet", "name", "factors"}))
+    _check_parents(user, point, changes, "outlet", "监控点")
     if "factors" in changes:
         try:
             validate_factor_codes(changes["factors"])
         except ValidationError as exc:
             raise ValidationError({"factors": exc.messages}) from exc
-    _check_parents(user, point, changes, "outlet", "监控点")
     return instance_apply(point, changes)
 
 
