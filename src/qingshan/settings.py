@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves Swagger UI from its own package: no CDN on an intranet
     "qingshan.core",
     "qingshan.registry",
     "qingshan.permits",
