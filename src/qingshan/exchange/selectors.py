@@ -1,0 +1,125 @@
+"""Reads for the exchange: the export rows (scoped by the apps' selectors) and jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from qingshan.core.models import User
+from qingshan.core.permissions import restrict
+from qingshan.exchange.models import ImportJob
+from qingshan.permits.models import AnnualCap, PermitLimit
+from qingshan.permits.selectors import permit_list
+from qingshan.registry import selectors as registry
+from qingshan.registry.services import ENTERPRISE_FIELDS
+
+AnyUser = User | AnonymousUser
+Row = dict[str, Any]
+
+
+def _enterprises(user: AnyUser) -> Iterator[Row]:
+    for e in registry.enterprise_list(user=user).order_by("credit_code"):
+        yield {name: getattr(e, name) for name in ENTERPRISE_FIELDS}
+
+
+def _outlets(user: AnyUser) -> Iterator[Row]:
+    for o in registry.outlet_list(user=user).order_by("enterprise__credit_code", "code"):
+        yield {
+            "credit_code": o.enterprise.credit_code,
+            "code": o.code,
+            "name": o.name,
+            "medium": o.medium,
+            "kind": o.kind,
+            "emission_mode": o.emission_mode,
+        }
+
+
+def _points(user: AnyUser) -> Iterator[Row]:
+    qs = registry.point_list(user=user)
+    for p in qs.order_by("outlet__enterprise__credit_code", "outlet__code", "name"):
+        yield {
+            "credit_code": p.outlet.enterprise.credit_code,
+            "outlet_code": p.outlet.code,
+            "name": p.name,
+            "factors": list(p.factors or []),
+        }
+
+
+def _devices(user: AnyUser) -> Iterator[Row]:
+    # never the password: only its digest is stored, and it is not exported
+    for d in registry.device_list(user=user):
+        yield {
+            "credit_code": d.point.outlet.enterprise.credit_code,
+            "outlet_code": d.point.outlet.code,
+            "point_name": d.point.name,
+            "mn": d.mn,
+            "is_active": d.is_active,
+        }
+
+
+def _permits(user: AnyUser) -> Iterator[Row]:
+    for p in permit_list(user=user).order_by("number"):
+        yield {
+            "number": p.number,
+            "credit_code": p.enterprise.credit_code,
+            "permit_class": p.permit_class,
+            "valid_from": p.valid_from,
+            "valid_to": p.valid_to,
+            "status": p.status,
+        }
+
+
+def _limits(user: AnyUser) -> Iterator[Row]:
+    qs = restrict(PermitLimit.objects.select_related("permit", "outlet"), user)
+    for lim in qs.order_by("permit__number", "outlet__code", "factor_code", "basis"):
+        yield {
+            "permit_number": lim.permit.number,
+            "outlet_code": lim.outlet.code,
+            "factor_code": lim.factor_code,
+            "basis": lim.basis,
+            "limit": lim.limit,
+            "unit": lim.unit,
+            "reference_o2": lim.reference_o2,
+            "standard": lim.standard,
+        }
+
+
+def _caps(user: AnyUser) -> Iterator[Row]:
+    qs = restrict(AnnualCap.objects.select_related("permit"), user)
+    for cap in qs.order_by("permit__number", "pollutant"):
+        yield {
+            "permit_number": cap.permit.number,
+            "pollutant": cap.pollutant,
+            "tonnes_per_year": cap.tonnes_per_year,
+        }
+
+
+def export_rows(*, user: AnyUser) -> dict[str, Iterator[Row]]:
+    """Everything the user may see, by sheet kind, as field values."""
+    return {
+        "enterprises": _enterprises(user),
+        "outlets": _outlets(user),
+        "points": _points(user),
+        "devices": _devices(user),
+        "permits": _permits(user),
+        "limits": _limits(user),
+        "annual_caps": _caps(user),
+    }
+
+
+def import_job_list(*, user: AnyUser, limit: int = 20) -> QuerySet[ImportJob]:
+    """The user's own recent import jobs."""
+    if not user.is_authenticated:
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(user_id=user.pk).order_by("-created_at", "-id")[:limit]
+
+
+def import_job_get(*, user: AnyUser, pk: int) -> ImportJob:
+    """A job its owner or a bureau administrator may see; DoesNotExist otherwise."""
+    qs = ImportJob.objects.select_related("user")
+    if not (isinstance(user, User) and user.is_bureau_admin):
+        qs = qs.filter(user_id=user.pk if user.is_authenticated else None)
+    return qs.get(pk=pk)
