@@ -1,37 +1,69 @@
-"""Navigation by role: each user sees the menu entries their role can use."""
+"""Navigation by role: each user sees the menu entries their role can use, and who they are."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-# (url name, label, roles allowed; None = every logged-in user)
-MENU: list[tuple[str, Any, set[str] | None]] = [
-    ("home", _("首页"), None),
-    ("enterprise-list", _("排污单位"), None),
-    ("point-list", _("监控点"), None),
-    ("device-list", _("数采仪"), {"admin", "regulator", "inspector"}),
-    ("permit-list", _("排污许可"), None),
-    ("exchange:home", _("Excel 导入导出"), {"admin", "regulator"}),
+from qingshan.core.models import Region, User
+
+# (url name, label, icon, roles allowed; None = every logged-in user)
+MENU: list[tuple[str, Any, str, set[str] | None]] = [
+    ("home", _("首页"), "house", None),
+    ("enterprise-list", _("排污单位"), "building", None),
+    ("point-list", _("监控点"), "geo-alt", None),
+    ("device-list", _("数采仪"), "cpu", {"admin", "regulator", "inspector"}),
+    ("permit-list", _("排污许可"), "file-earmark-text", None),
+    # the Excel exchange app lives in its own namespace; the entry appears once it is installed
+    ("exchange:home", _("Excel 导入导出"), "file-earmark-spreadsheet", {"admin", "regulator"}),
 ]
+
+
+def _section(view_name: str) -> str:
+    """ "enterprise-detail" and "enterprise-list" belong to the same menu entry."""
+    return view_name.split(":")[0] if ":" in view_name else view_name.split("-")[0]
+
+
+def menu_for(request: HttpRequest, user: User) -> list[dict[str, Any]]:
+    role = "admin" if user.is_superuser else user.role
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = []
+    for name, label, icon, roles in MENU:
+        if roles is not None and role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        active = bool(current) and _section(current) == _section(name)
+        items.append({"url": url, "label": label, "icon": icon, "active": active})
+    return items
+
+
+def jurisdiction_label(user: User) -> str:
+    """The user's scope in words: a region, an enterprise, or everything."""
+    if user.enterprise_id and user.enterprise is not None:
+        return user.enterprise.name
+    if not user.region_code:
+        return str(_("全部辖区")) if user.is_bureau_admin else ""
+    region = Region.objects.filter(code=user.region_code.ljust(6, "0")).first()
+    if region is None:
+        return user.region_code
+    english = (get_language() or "").startswith("en")
+    return region.name_en if english and region.name_en else region.name
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not isinstance(user, User):
         return {"menu": []}
-    role = "admin" if user.is_superuser else user.role
-    items = [
-        {
-            "url": reverse(name),
-            "label": label,
-            "active": request.resolver_match is not None
-            and request.resolver_match.view_name == name,
-        }
-        for name, label, roles in MENU
-        if roles is None or role in roles
-    ]
-    return {"menu": items}
+    role_label = _("局管理员") if user.is_superuser else user.get_role_display()
+    return {
+        "menu": menu_for(request, user),
+        "user_role": role_label,
+        "user_jurisdiction": jurisdiction_label(user),
+    }

@@ -1,14 +1,41 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qingshan.web import views
+from qingshan.web.views import enterprises, home, permits, records
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("", home.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("enterprises/", views.enterprise_list, name="enterprise-list"),
-    path("points/", views.point_list, name="point-list"),
-    path("devices/", views.device_list, name="device-list"),
-    path("permits/", views.permit_list, name="permit-list"),
+    # enterprises
+    path("enterprises/", enterprises.enterprise_list, name="enterprise-list"),
+    path("enterprises/new/", enterprises.enterprise_create, name="enterprise-create"),
+    path("enterprises/<int:pk>/", enterprises.enterprise_detail, name="enterprise-detail"),
+    path("enterprises/<int:pk>/edit/", enterprises.enterprise_edit, name="enterprise-edit"),
+    path("enterprises/<int:pk>/delete/", enterprises.enterprise_delete, name="enterprise-delete"),
+    # outlets, points, devices: created under their enterprise, then edited by their own URL
+    path("enterprises/<int:pk>/outlets/new/", records.outlet_create, name="outlet-create"),
+    path("outlets/<int:pk>/edit/", records.outlet_edit, name="outlet-edit"),
+    path("outlets/<int:pk>/delete/", records.outlet_delete, name="outlet-delete"),
+    path("points/", records.point_list, name="point-list"),
+    path("enterprises/<int:pk>/points/new/", records.point_create, name="point-create"),
+    path("points/<int:pk>/edit/", records.point_edit, name="point-edit"),
+    path("points/<int:pk>/delete/", records.point_delete, name="point-delete"),
+    path("devices/", records.device_list, name="device-list"),
+    path("enterprises/<int:pk>/devices/new/", records.device_create, name="device-create"),
+    path("devices/<int:pk>/edit/", records.device_edit, name="device-edit"),
+    path("devices/<int:pk>/password/", records.device_password, name="device-password"),
+    path("devices/<int:pk>/delete/", records.device_delete, name="device-delete"),
+    # permits
+    path("permits/", permits.permit_list, name="permit-list"),
+    path("permits/<int:pk>/", permits.permit_detail, name="permit-detail"),
+    path("enterprises/<int:pk>/permits/new/", permits.permit_create, name="permit-create"),
+    path("permits/<int:pk>/edit/", permits.permit_edit, name="permit-edit"),
+    path("permits/<int:pk>/delete/", permits.permit_delete, name="permit-delete"),
 ]

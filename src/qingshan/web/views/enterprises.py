@@ -1,0 +1,140 @@
+"""Enterprise pages: list with filters, the enterprise page with everything it owns, edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from qingshan.core.models import User
+from qingshan.core.permissions import can_edit_region
+from qingshan.permits.selectors import permit_list
+from qingshan.registry import selectors as registry
+from qingshan.registry import services
+from qingshan.registry.models import Enterprise
+from qingshan.web.filters import EnterpriseFilter
+from qingshan.web.forms import EnterpriseForm
+from qingshan.web.helpers import call_service, can_create, get_or_404, paginate, region_labels
+from qingshan.web.history import history_rows
+from qingshan.web.views.common import GET_POST, confirm_delete, current_user, form_page
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    filters = EnterpriseFilter(request.GET, user=user)
+    page = paginate(request, filters.apply(user))
+    context = {
+        "filters": filters,
+        "page": page,
+        "regions": region_labels(e.region_code for e in page),
+        "can_create": can_create(request),
+    }
+    return render(request, "web/enterprise_list.html", context)
+
+
+def enterprise_parts(user: User, enterprise: Enterprise) -> dict[str, Any]:
+    """Everything the enterprise page shows beside the enterprise itself (all scoped)."""
+    return {
+        "outlets": registry.outlet_list(user=user, enterprise_id=enterprise.pk),
+        "points": registry.point_list(user=user, enterprise_id=enterprise.pk),
+        "devices": registry.device_list(user=user, enterprise_id=enterprise.pk),
+        "permits": permit_list(user=user, enterprise_id=enterprise.pk).prefetch_related(
+            "limits__outlet", "annual_caps"
+        ),
+    }
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    enterprise = get_or_404(registry.enterprise_get, user=user, pk=pk)
+    context = {
+        "enterprise": enterprise,
+        "region": region_labels([enterprise.region_code])[enterprise.region_code],
+        "can_edit": can_edit_region(user, enterprise.region_code),
+        "history": history_rows(enterprise),
+        **enterprise_parts(user, enterprise),
+    }
+    return render(request, "web/enterprise_detail.html", context)
+
+
+@login_required
+@GET_POST
+def enterprise_create(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    if not can_create(request):
+        raise Forbidden
+    form = EnterpriseForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        enterprise = call_service(form, lambda: services.enterprise_create(user=user, data=data))
+        if enterprise is not None:
+            messages.success(request, _("已新建排污单位 %(name)s") % {"name": enterprise.name})
+            return redirect("enterprise-detail", pk=enterprise.pk)
+    return form_page(
+        request,
+        form,
+        title=_("新建排污单位"),
+        enterprise=None,
+        cancel_url=reverse("enterprise-list"),
+    )
+
+
+def _editable_enterprise(request: HttpRequest, pk: int) -> Enterprise:
+    """The enterprise, if the user sees it (else 404) and may change it (else 403)."""
+    enterprise = get_or_404(registry.enterprise_get, user=current_user(request), pk=pk)
+    if not can_edit_region(request.user, enterprise.region_code):
+        raise Forbidden
+    return enterprise
+
+
+@login_required
+@GET_POST
+def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    enterprise = _editable_enterprise(request, pk)
+    form = EnterpriseForm(request.POST or None, instance=enterprise, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        saved = call_service(
+            form, lambda: services.enterprise_update(user=user, enterprise=enterprise, data=data)
+        )
+        if saved is not None:
+            messages.success(request, _("已保存"))
+            return redirect("enterprise-detail", pk=saved.pk)
+    return form_page(
+        request,
+        form,
+        title=_("修改排污单位"),
+        enterprise=enterprise,
+        cancel_url=reverse("enterprise-detail", args=[pk]),
+    )
+
+
+@login_required
+@GET_POST
+def enterprise_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    enterprise = _editable_enterprise(request, pk)
+    parts = enterprise_parts(user, enterprise)
+    return confirm_delete(
+        request,
+        obj=enterprise,
+        delete=lambda: services.enterprise_delete(user=user, enterprise=enterprise),
+        cancel_url=reverse("enterprise-detail", args=[pk]),
+        success_url=reverse("enterprise-list"),
+        consequences=[
+            (_("排放口"), parts["outlets"].count()),
+            (_("监控点"), parts["points"].count()),
+            (_("数采仪"), parts["devices"].count()),
+            (_("排污许可证"), parts["permits"].count()),
+        ],
+        enterprise=enterprise,
+    )
