@@ -14,7 +14,15 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Rounded,
+)
 from enum import StrEnum
 from fractions import Fraction
 
@@ -98,11 +106,23 @@ def iaqi(column: Column, concentration: Number, *, standard: AqiStandard) -> int
         if bp_hi is None or bp_lo is None:
             raise ValueError(f"{column} has no breakpoint above {bp_lo}; see its over-range rule")
         if c <= bp_hi:
-            i_lo, i_hi = IAQI_STEPS[i - 1], IAQI_STEPS[i]
-            span = Fraction(bp_hi) - Fraction(bp_lo)
-            exact = i_lo + (i_hi - i_lo) * (Fraction(c) - Fraction(bp_lo)) / span
-            return math.ceil(exact)
+            return _ceil_segment(c, bp_lo, bp_hi, IAQI_STEPS[i - 1], IAQI_STEPS[i])
     return standard.above_top_iaqi
+
+
+# Decimal arithmetic that raises instead of rounding: a result it returns is exact.
+_EXACT = Context(prec=100, traps=[Inexact, Rounded, InvalidOperation, DivisionByZero])
+
+
+def _ceil_segment(c: Decimal, bp_lo: Decimal, bp_hi: Decimal, i_lo: int, i_hi: int) -> int:
+    """⌈i_lo + (i_hi − i_lo)·(c − bp_lo)/(bp_hi − bp_lo)⌉ without any rounding error."""
+    try:
+        numerator = _EXACT.multiply(Decimal(i_hi - i_lo), _EXACT.subtract(c, bp_lo))
+        quotient, remainder = _EXACT.divmod(numerator, _EXACT.subtract(bp_hi, bp_lo))
+        return i_lo + int(quotient) + (1 if remainder > 0 else 0)
+    except (Inexact, Rounded):  # more than 100 digits: fall back to fractions
+        span = Fraction(bp_hi) - Fraction(bp_lo)
+        return math.ceil(i_lo + (i_hi - i_lo) * (Fraction(c) - Fraction(bp_lo)) / span)
 
 
 def round_concentration(value: Decimal, pollutant: str, standard: AqiStandard) -> Decimal:
