@@ -1,0 +1,220 @@
+"""``qingshan quality aqi|water`` called through ``main([...])`` on temporary files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from qingshan.quality import cli
+from qingshan.quality.cli import main
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+HOURLY = """time,station,so2,no2,pm10,co,o3,pm25
+2018-02-20T07:00,1001A,3,17,,0.7,84,38
+2017-07-07T16:00,1006A,2,18,31,0.7,182,31
+2026-02-28T23:00,X,,,,,,75
+2026-03-01T00:00,X,,,,,,75
+2026-03-01T00:00+09:00,X,,,,,,75
+"""
+
+
+def test_aqi_hourly_auto_edition(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    assert (
+        main(["aqi", "--input", str(_write(tmp_path / "in.csv", HOURLY)), "--output", str(out)])
+        == 0
+    )
+    rows = _rows(out)
+    assert [r["aqi"] for r in rows] == ["54", "78", "100", "114", "100"]
+    assert [r["standard"] for r in rows] == [
+        "HJ633-2012",
+        "HJ633-2012",
+        "HJ633-2012",
+        "HJ633-2026",
+        "HJ633-2012",
+    ]
+    first = rows[0]
+    assert (first["station"], first["pm10"], first["iaqi_pm10"], first["iaqi_pm25"]) == (
+        "1001A",
+        "",
+        "",
+        "54",
+    )
+    assert (first["level"], first["category"], first["primary_pollutants"]) == (
+        "二级",
+        "良",
+        "PM2.5",
+    )
+    assert first["iaqi_o3_8h"] == "" and first["exceeding_pollutants"] == ""
+    assert rows[1]["primary_pollutants"] == "O3"
+
+
+def test_aqi_daily_with_explicit_standard(tmp_path: Path) -> None:
+    source = _write(
+        tmp_path / "in.csv",
+        "time,so2_24h,no2_24h,pm10_24h,co_24h,o3_8h,o3_1h,pm25_24h,note\n"
+        "2025-01-01,22,42,160,2.2,37,,134,x\n"
+        "2025-07-01,,,,,150,320,40,y\n",
+    )
+    out = tmp_path / "out.csv"
+    code = main(
+        [
+            "aqi",
+            "--input",
+            str(source),
+            "--report",
+            "daily",
+            "--standard",
+            "HJ633-2026",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == 0
+    rows = _rows(out)
+    assert rows[0]["aqi"] == "178" and rows[0]["iaqi_pm10"] == "116"
+    assert rows[0]["exceeding_pollutants"] == "PM10;PM2.5" and rows[0]["note"] == "x"
+    assert (rows[1]["iaqi_o3"], rows[1]["iaqi_o3_8h"], rows[1]["aqi"]) == ("160", "92", "160")
+    assert {r["standard"] for r in rows} == {"HJ633-2026"}
+
+
+def test_aqi_bad_rows_are_reported_and_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write(
+        tmp_path / "in.csv",
+        "time,pm25\n2025-01-01T01:00,35\nyesterday,40\n2025-01-01T03:00,abc\n"
+        "2025-01-01T04:00,-3\n2025-01-01T05:00,76\n",
+    )
+    out = tmp_path / "out.csv"
+    assert main(["aqi", "--input", str(source), "--output", str(out)]) == 1
+    assert [r["aqi"] for r in _rows(out)] == ["50", "", "", "", "102"]
+    err = capsys.readouterr().err
+    assert "line 3: time 'yesterday'" in err
+    assert "line 4: column 'pm25': not a number" in err
+    assert "line 5: column 'pm25': negative" in err
+    assert "3 of 5 rows bad" in err
+
+
+def test_aqi_flags_policy_values(tmp_path: Path) -> None:
+    source = _write(tmp_path / "in.csv", "time,so2,so2_24h,pm25\n2025-01-01T01:00,801,300,600\n")
+    out = tmp_path / "out.csv"
+    assert main(["aqi", "--input", str(source), "--output", str(out)]) == 0
+    (row,) = _rows(out)
+    assert (row["iaqi_so2"], row["aqi"]) == ("124", "500")
+    assert "note (2)" in row["flags"] and "above the top breakpoint" in row["flags"]
+
+
+def test_aqi_writes_stdout_without_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write(tmp_path / "in.csv", "\ufefftime,pm25\n2025-01-01,75\n")  # BOM from Excel
+    assert main(["aqi", "--input", str(source), "--report", "hourly"]) == 0
+    (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert row["aqi"] == "100"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("station,pm25\nA,3\n", "no 'time' column"),
+        ("time,pm2.5\n2025-01-01,3\n", "no hourly pollutant column"),
+    ],
+)
+def test_aqi_unusable_input_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    assert main(["aqi", "--input", str(_write(tmp_path / "in.csv", text))]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_file_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["aqi", "--input", str(tmp_path / "nope.csv")]) == 2
+    assert main(["aqi"]) == 2
+    assert main(["aqi", "--input", "x.csv", "--standard", "HJ633-2024"]) == 2
+    assert main([]) == 2
+    assert "nope.csv" in capsys.readouterr().err
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "aqi" in capsys.readouterr().out
+    assert main(["aqi", "--help"]) == 0
+    assert "pm25_24h" in capsys.readouterr().out
+    assert main(["water", "--help"]) == 0
+    assert "fecal_coliform" in capsys.readouterr().out
+
+
+WATER = """section,water_body,ph,do,codmn,cod,nh3n,tp,tn
+S1,river,7.2,5.5,5.0,22,1.2,0.25,3.0
+S2,lake,8.1,8.0,3.0,,0.2,0.06,1.8
+S3,river,7.0,1.8,12,45,3.0,0.5,
+S4,,7.0,6.0,,,0.4,,
+S5,,7.0,6.0,,,0.4,0.1,
+S6,sea,7.0,6.0,,,0.4,0.1,
+S7,river,7.0,x,,,0.4,0.1,
+"""
+
+
+def test_water(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.csv"
+    code = main(["water", "--input", str(_write(tmp_path / "in.csv", WATER)), "--output", str(out)])
+    assert code == 1
+    rows = _rows(out)
+    assert [r["class"] for r in rows] == ["IV", "IV", "劣V", "II", "", "", ""]
+    assert rows[0]["main_pollutants"] == "tp(0.25);nh3n(0.2);cod(0.1)"
+    assert rows[0]["status"] == "轻度污染"
+    assert (rows[0]["class_tn"], rows[0]["class_tp"], rows[0]["class_do"]) == ("劣V", "IV", "III")
+    assert rows[1]["main_pollutants"] == "tp(0.2)"
+    assert rows[2]["main_pollutants"] == "nh3n(2);tp(1.5);cod(1.25)"
+    assert rows[3]["class_tp"] == "" and rows[3]["section"] == "S4"
+    err = capsys.readouterr().err
+    assert "line 6: water_body (river or lake) is needed" in err
+    assert "line 7: water_body must be river or lake" in err
+    assert "line 8: column 'do'" in err
+
+
+def test_water_without_item_columns_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["water", "--input", str(_write(tmp_path / "in.csv", "section,temp\nA,20\n"))]) == 2
+    assert "no water-quality item column" in capsys.readouterr().err
+
+
+def test_progress_only_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write(tmp_path / "in.csv", "time,pm25\n" + "2025-01-01,10\n" * 25)
+    out = str(tmp_path / "out.csv")
+    monkeypatch.setattr(cli, "PROGRESS_EVERY", 10)
+    assert main(["aqi", "--input", str(source), "--output", out]) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
+    assert main(["aqi", "--input", str(source), "--output", out]) == 0
+    assert "20 rows" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "qingshan.quality", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and "water" in done.stdout
