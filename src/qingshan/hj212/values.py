@@ -38,7 +38,7 @@ def parse_time(text: str | None) -> datetime | None:
     if text is None or _DIGITS.fullmatch(text) is None:
         return None
     parts = [int(text[i : i + 2]) for i in range(8, min(len(text), 14), 2)]
-    hour, minute, second = (parts + [0, 0, 0])[:3]
+    hour, minute, second = [*parts, 0, 0, 0][:3]
     micro = int(text[14:17]) * 1000 if len(text) == 17 else 0
     try:
         return datetime(
