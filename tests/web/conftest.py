@@ -14,12 +14,12 @@ from qingshan.registry import factors
 
 # the factors the shared fixtures and these tests use, with their HJ 212-2017 names
 FACTORS = {
-    "a19001": "氧气含量",
-    "a21002": "氮氧化物",
-    "a21026": "二氧化硫",
-    "a34013": "颗粒物",
-    "w01018": "化学需氧量",
-    "w21003": "氨氮",
+    "a19001": ("氧气含量", "oxygen", "air"),
+    "a21002": ("氮氧化物", "nitrogen oxides", "air"),
+    "a21026": ("二氧化硫", "sulphur dioxide", "air"),
+    "a34013": ("颗粒物", "particulate matter", "air"),
+    "w01018": ("化学需氧量", "chemical oxygen demand", "water"),
+    "w21003": ("氨氮", "ammonia nitrogen", "water"),
 }
 
 
@@ -34,7 +34,10 @@ def _catalogue_ready() -> bool:
 def factor_catalogue(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Use the real HJ 212 catalogue when the codec ships it, else a small stand-in."""
     if not _catalogue_ready():
-        stub = {code: SimpleNamespace(code=code, name_zh=name) for code, name in FACTORS.items()}
+        stub = {
+            code: SimpleNamespace(code=code, name_zh=zh, name_en=en, medium=medium)
+            for code, (zh, en, medium) in FACTORS.items()
+        }
         monkeypatch.setattr(factors, "factor_catalogue", lambda: stub)
     yield
 

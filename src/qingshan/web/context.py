@@ -6,10 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import Region, User
+from qingshan.web.helpers import english
 
 # (url name, label, icon, roles allowed; None = every logged-in user)
 MENU: list[tuple[str, Any, str, set[str] | None]] = [
@@ -24,7 +24,7 @@ MENU: list[tuple[str, Any, str, set[str] | None]] = [
 
 
 def _section(view_name: str) -> str:
-    """ "enterprise-detail" and "enterprise-list" belong to the same menu entry."""
+    """The menu entry a view belongs to: enterprise-detail and enterprise-list are one."""
     return view_name.split(":")[0] if ":" in view_name else view_name.split("-")[0]
 
 
@@ -53,8 +53,7 @@ def jurisdiction_label(user: User) -> str:
     region = Region.objects.filter(code=user.region_code.ljust(6, "0")).first()
     if region is None:
         return user.region_code
-    english = (get_language() or "").startswith("en")
-    return region.name_en if english and region.name_en else region.name
+    return region.name_en if english() and region.name_en else region.name
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import User
@@ -31,7 +30,7 @@ def region_choices(user: User) -> list[tuple[str, str]]:
         .values_list("region_code", flat=True)
         .distinct()
     )
-    labels = region_labels(codes, english=(get_language() or "").startswith("en"))
+    labels = region_labels(codes)
     return [("", _("全部辖区")), *sorted(labels.items())]
 
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from qingshan.core.models import User
 from qingshan.core.permissions import can_edit_region
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
-from qingshan.registry.factors import factor_catalogue, factor_name
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.web.helpers import factor_choices
 
 
 class StyledForm:
@@ -45,10 +45,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-def factor_choices() -> list[tuple[str, str]]:
-    return [("", "---------")] + [(code, factor_name(code)) for code in sorted(factor_catalogue())]
 
 
 class FactorCodesField(forms.CharField):

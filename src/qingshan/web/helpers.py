@@ -16,9 +16,12 @@ from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import Region
 from qingshan.core.permissions import PermissionDenied, can_edit_region
+from qingshan.registry.factors import factor_catalogue, factor_name
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -76,14 +79,41 @@ def call_service(form: forms.BaseForm, save: Callable[[], T]) -> T | None:
     return None
 
 
-def region_labels(codes: Iterable[str], *, english: bool = False) -> dict[str, str]:
+def region_labels(codes: Iterable[str]) -> dict[str, str]:
     """Region code → "柯桥区（330603）" where the region table knows the code, else the code."""
     codes = set(codes)
+    in_english = english()
     labels = dict.fromkeys(codes, "")
     for region in Region.objects.filter(code__in=codes):
-        name = region.name_en if english and region.name_en else region.name
+        name = region.name_en if in_english and region.name_en else region.name
         labels[region.code] = name
     return {
-        code: (f"{name}（{code}）" if not english else f"{name} ({code})") if name else code
+        code: (f"{name} ({code})" if in_english else f"{name}（{code}）") if name else code
         for code, name in labels.items()
     }
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def factor_label(code: str) -> str:
+    """The factor as 二氧化硫（a21026）, or sulphur dioxide (a21026) on an English page."""
+    factor = factor_catalogue().get(code)
+    name_en = getattr(factor, "name_en", "")
+    if english() and name_en:
+        return f"{name_en} ({code})"
+    return factor_name(code)
+
+
+MEDIA = (("air", _("废气")), ("water", _("废水")))
+
+
+def factor_choices() -> list[tuple[str, Any]]:
+    """Pollutant codes for a select, grouped into air and water (HJ 212 Appendix B)."""
+    catalogue = factor_catalogue()
+    groups: list[tuple[str, Any]] = [("", "---------")]
+    for medium, label in MEDIA:
+        codes = sorted(c for c, f in catalogue.items() if getattr(f, "medium", "") == medium)
+        groups.append((str(label), [(code, factor_label(code)) for code in codes]))
+    return groups

@@ -11,15 +11,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from qingshan.permits.choices import PermitStatus
-from qingshan.registry.factors import factor_name as _factor_name
+from qingshan.web.helpers import factor_label
 
 register = template.Library()
 
 
 @register.filter
 def factor_name(code: str) -> str:
-    """ "a21026" → "二氧化硫（a21026）" from the HJ 212 factor catalogue."""
-    return _factor_name(str(code))
+    """The factor's name and code, e.g. 二氧化硫（a21026）, in the page's language."""
+    return factor_label(str(code))
 
 
 @register.filter

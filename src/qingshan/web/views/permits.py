@@ -102,7 +102,7 @@ class PermitEditor:
         return None
 
     def _errors_to_rows(self, exc: ValidationError, rows: dict[str, list[forms.Form]]) -> None:
-        """ "limits[2].factor_code" goes under that field of the third filled-in row."""
+        """An error on limits[2].factor_code goes under that field of the third filled-in row."""
         if not hasattr(exc, "error_dict"):
             self.form.add_error(None, exc.messages)
             return
