@@ -164,12 +164,13 @@ def display(column: Column, value: Any) -> Any:
     """The cell value for a stored field value (the export and the error report)."""
     if value is None:
         return None
-    if column.type == sheets.BOOL:
+    if isinstance(value, bool):
         return "是" if value else "否"
     if column.type == sheets.CHOICE:
         return dict(column.choice_pairs()).get(value, value)
-    if column.type == sheets.FACTORS:
-        return ",".join(value)
-    if column.type == sheets.DECIMAL:
-        return float(value) if Decimal(value) == Decimal(str(float(value))) else str(value)
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, Decimal):
+        # a number in Excel when a double holds it exactly, else text (nothing is lost)
+        return float(value) if value == Decimal(str(float(value))) else str(value)
     return value

@@ -159,7 +159,7 @@ def _read_sheet(sheet: Sheet, ws: Any) -> SourceSheet:
         return SourceSheet(sheet=sheet, fields=frozenset())  # an emptied sheet: skip it
     columns, has_field_row = _columns(sheet, header, second[1] if second else [])
     present = frozenset(c for c in columns if c)
-    missing = [c.title for c in sheet.required if c.field not in present]
+    missing = [c.header for c in sheet.required if c.field not in present]
     if missing:
         raise WorkbookError(
             _("工作表“%(sheet)s”缺少必填列：%(columns)s")
