@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import io
 import os
-from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +27,7 @@ from qingshan.core.audit import audit_context
 from qingshan.core.models import Region, User
 from qingshan.demo.geography import CITY
 from qingshan.demo.models import DemoLoad
-from qingshan.demo.plan import DEMO_PASSWORD, CityPlan, EnterprisePlan, build_city
+from qingshan.demo.plan import DEMO_PASSWORD, CityPlan, EnterprisePlan, PermitPlan, build_city
 from qingshan.demo.standards import in_unit
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 from qingshan.registry.factors import factor_catalogue, validate_factor_codes
@@ -118,43 +117,37 @@ def check_plan(plan: CityPlan) -> None:
 
 
 def _insert_missing(
-    model: type[M],
-    existing: dict[Any, int],
-    wanted: Iterable[tuple[Hashable, Callable[[], M]]],
+    model: type[M], existing: dict[Any, int], wanted: dict[Any, M]
 ) -> tuple[dict[Any, int], int]:
     """Bulk-insert the objects whose key is not in ``existing``; all keys → primary keys."""
-    keys: list[Hashable] = []
-    objects: list[M] = []
-    for key, make in wanted:
-        if key not in existing and key not in keys:
-            keys.append(key)
-            objects.append(make())
-    model.objects.bulk_create(objects, batch_size=500)
+    new = {key: obj for key, obj in wanted.items() if key not in existing}
+    model._default_manager.bulk_create(list(new.values()), batch_size=500)
     ids = dict(existing)
-    ids.update({key: obj.pk for key, obj in zip(keys, objects, strict=True)})
-    return ids, len(objects)
+    ids.update({key: obj.pk for key, obj in new.items()})
+    return ids, len(new)
 
 
 def _keyed(qs: models.QuerySet[Any], *fields: str) -> dict[Any, int]:
-    rows: Sequence[tuple[Any, ...]] = qs.values_list(*fields, "pk")
+    rows: list[tuple[Any, ...]] = list(qs.values_list(*fields, "pk"))
     if len(fields) == 1:
         return {row[0]: row[-1] for row in rows}
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
 def _write(plan: CityPlan, report: LoadReport) -> dict[str, int]:
-    """Insert what is missing; returns MN → monitoring-point id for the device file."""
+    """Insert what is missing; returns MN → monitoring-point id."""
     _regions(plan, report)
     enterprises = _enterprises(plan, report)
     outlets = _outlets(plan, enterprises, report)
     points = _points(plan, enterprises, outlets, report)
-    _devices(plan, enterprises, outlets, points, report)
+    point_ids = {
+        p.mn: points[(outlets[(enterprises[e.credit_code], o.code)], p.name)]
+        for e, o, p in plan.points()
+    }
+    _devices(plan, point_ids, report)
     _permits(plan, enterprises, outlets, report)
     _accounts(plan, enterprises, report)
-    return {
-        point.mn: points[(outlets[(enterprises[e.credit_code], o.code)], point.name)]
-        for e, o, point in plan.points()
-    }
+    return point_ids
 
 
 def _count(report: LoadReport, name: str, created: int, total: int) -> None:
@@ -191,34 +184,26 @@ def _enterprise(e: EnterprisePlan) -> Enterprise:
 
 
 def _enterprises(plan: CityPlan, report: LoadReport) -> dict[str, int]:
-    codes = [e.credit_code for e in plan.enterprises]
-    existing = _keyed(Enterprise.objects.filter(credit_code__in=codes), "credit_code")
-    ids, created = _insert_missing(
-        Enterprise,
-        existing,
-        ((e.credit_code, lambda e=e: _enterprise(e)) for e in plan.enterprises),
-    )
-    _count(report, "enterprises", created, len(codes))
+    wanted = {e.credit_code: _enterprise(e) for e in plan.enterprises}
+    existing = _keyed(Enterprise.objects.filter(credit_code__in=list(wanted)), "credit_code")
+    ids, created = _insert_missing(Enterprise, existing, wanted)
+    _count(report, "enterprises", created, len(wanted))
     return ids
 
 
 def _outlets(
     plan: CityPlan, enterprises: dict[str, int], report: LoadReport
 ) -> dict[tuple[int, str], int]:
+    wanted: dict[Any, Outlet] = {}
+    for e in plan.enterprises:
+        eid = enterprises[e.credit_code]
+        for o in e.outlets:
+            wanted[(eid, o.code)] = Outlet(
+                enterprise_id=eid, code=o.code, name=o.name, medium=o.medium, kind=o.kind
+            )
     existing = _keyed(
         Outlet.objects.filter(enterprise_id__in=enterprises.values()), "enterprise_id", "code"
     )
-    wanted = [
-        (
-            (eid, o.code),
-            lambda eid=eid, o=o: Outlet(
-                enterprise_id=eid, code=o.code, name=o.name, medium=o.medium, kind=o.kind
-            ),
-        )
-        for e in plan.enterprises
-        for eid in [enterprises[e.credit_code]]
-        for o in e.outlets
-    ]
     ids, created = _insert_missing(Outlet, existing, wanted)
     _count(report, "outlets", created, len(wanted))
     return ids
@@ -230,41 +215,24 @@ def _points(
     outlets: dict[tuple[int, str], int],
     report: LoadReport,
 ) -> dict[tuple[int, str], int]:
+    wanted: dict[Any, MonitoringPoint] = {}
+    for e, o, p in plan.points():
+        oid = outlets[(enterprises[e.credit_code], o.code)]
+        wanted[(oid, p.name)] = MonitoringPoint(outlet_id=oid, name=p.name, factors=list(p.factors))
     existing = _keyed(
         MonitoringPoint.objects.filter(outlet_id__in=outlets.values()), "outlet_id", "name"
     )
-    wanted = [
-        (
-            (oid, p.name),
-            lambda oid=oid, p=p: MonitoringPoint(
-                outlet_id=oid, name=p.name, factors=list(p.factors)
-            ),
-        )
-        for e, o, p in plan.points()
-        for oid in [outlets[(enterprises[e.credit_code], o.code)]]
-    ]
     ids, created = _insert_missing(MonitoringPoint, existing, wanted)
     _count(report, "points", created, len(wanted))
     return ids
 
 
-def _devices(
-    plan: CityPlan,
-    enterprises: dict[str, int],
-    outlets: dict[tuple[int, str], int],
-    points: dict[tuple[int, str], int],
-    report: LoadReport,
-) -> None:
-    plan_points = plan.points()
-    existing = _keyed(Device.objects.filter(mn__in=[p.mn for _, _, p in plan_points]), "mn")
-    wanted = [
-        (
-            p.mn,
-            lambda pid=pid, p=p: Device(point_id=pid, mn=p.mn, password_digest=p.password_digest),
-        )
-        for e, o, p in plan_points
-        for pid in [points[(outlets[(enterprises[e.credit_code], o.code)], p.name)]]
-    ]
+def _devices(plan: CityPlan, point_ids: dict[str, int], report: LoadReport) -> None:
+    wanted = {
+        p.mn: Device(point_id=point_ids[p.mn], mn=p.mn, password_digest=p.password_digest)
+        for _, _, p in plan.points()
+    }
+    existing = _keyed(Device.objects.filter(mn__in=list(wanted)), "mn")
     _, created = _insert_missing(Device, existing, wanted)
     _count(report, "devices", created, len(wanted))
 
@@ -278,47 +246,59 @@ def _limit_value(factor: str, value: Decimal, unit: str) -> tuple[Decimal, str]:
         raise DemoError(f"{factor}: {error}") from None
 
 
+def _permitted(plan: CityPlan) -> list[tuple[EnterprisePlan, PermitPlan]]:
+    return [(e, e.permit) for e in plan.enterprises if e.permit is not None]
+
+
 def _permits(
     plan: CityPlan,
     enterprises: dict[str, int],
     outlets: dict[tuple[int, str], int],
     report: LoadReport,
 ) -> None:
-    permitted = [e for e in plan.enterprises if e.permit is not None]
-    numbers = [e.permit.number for e in permitted if e.permit]
-    existing = _keyed(Permit.objects.filter(number__in=numbers), "number")
-    permits, created = _insert_missing(
-        Permit,
-        existing,
-        (
-            (
-                p.number,
-                lambda e=e, p=p: Permit(
-                    number=p.number,
-                    enterprise_id=enterprises[e.credit_code],
-                    permit_class=p.permit_class,
-                    valid_from=p.valid_from,
-                    valid_to=p.valid_to,
-                    status=p.status,
-                ),
-            )
-            for e in permitted
-            for p in [e.permit]
-            if p
-        ),
-    )
-    _count(report, "permits", created, len(numbers))
+    permitted = _permitted(plan)
+    wanted = {
+        p.number: Permit(
+            number=p.number,
+            enterprise_id=enterprises[e.credit_code],
+            permit_class=p.permit_class,
+            valid_from=p.valid_from,
+            valid_to=p.valid_to,
+            status=p.status,
+        )
+        for e, p in permitted
+    }
+    existing = _keyed(Permit.objects.filter(number__in=list(wanted)), "number")
+    permits, created = _insert_missing(Permit, existing, wanted)
+    _count(report, "permits", created, len(wanted))
     _limits(permitted, enterprises, outlets, permits, report)
     _caps(permitted, permits, report)
 
 
 def _limits(
-    permitted: list[EnterprisePlan],
+    permitted: list[tuple[EnterprisePlan, PermitPlan]],
     enterprises: dict[str, int],
     outlets: dict[tuple[int, str], int],
     permits: dict[str, int],
     report: LoadReport,
 ) -> None:
+    wanted: dict[Any, PermitLimit] = {}
+    for e, permit in permitted:
+        pid = permits[permit.number]
+        for limit in permit.limits:
+            row = limit.row
+            oid = outlets[(enterprises[e.credit_code], limit.outlet_code)]
+            value, unit = _limit_value(row.factor, row.value, row.unit)
+            wanted[(pid, oid, row.factor, row.basis)] = PermitLimit(
+                permit_id=pid,
+                outlet_id=oid,
+                factor_code=row.factor,
+                limit=value,
+                unit=unit,
+                basis=row.basis,
+                reference_o2=row.reference_o2,
+                standard=row.standard,
+            )
     existing = _keyed(
         PermitLimit.objects.filter(permit_id__in=permits.values()),
         "permit_id",
@@ -326,49 +306,25 @@ def _limits(
         "factor_code",
         "basis",
     )
-    wanted = []
-    for e in permitted:
-        assert e.permit is not None
-        pid = permits[e.permit.number]
-        for limit in e.permit.limits:
-            row = limit.row
-            oid = outlets[(enterprises[e.credit_code], limit.outlet_code)]
-            value, unit = _limit_value(row.factor, row.value, row.unit)
-            wanted.append(
-                (
-                    (pid, oid, row.factor, row.basis),
-                    lambda pid=pid, oid=oid, row=row, value=value, unit=unit: PermitLimit(
-                        permit_id=pid,
-                        outlet_id=oid,
-                        factor_code=row.factor,
-                        limit=value,
-                        unit=unit,
-                        basis=row.basis,
-                        reference_o2=row.reference_o2,
-                        standard=row.standard,
-                    ),
-                )
-            )
     _, created = _insert_missing(PermitLimit, existing, wanted)
     _count(report, "limits", created, len(wanted))
 
 
-def _caps(permitted: list[EnterprisePlan], permits: dict[str, int], report: LoadReport) -> None:
+def _caps(
+    permitted: list[tuple[EnterprisePlan, PermitPlan]],
+    permits: dict[str, int],
+    report: LoadReport,
+) -> None:
+    wanted = {
+        (permits[p.number], pollutant): AnnualCap(
+            permit_id=permits[p.number], pollutant=pollutant, tonnes_per_year=tonnes
+        )
+        for _, p in permitted
+        for pollutant, tonnes in p.caps.items()
+    }
     existing = _keyed(
         AnnualCap.objects.filter(permit_id__in=permits.values()), "permit_id", "pollutant"
     )
-    wanted = [
-        (
-            (pid, pollutant),
-            lambda pid=pid, pollutant=pollutant, tonnes=tonnes: AnnualCap(
-                permit_id=pid, pollutant=pollutant, tonnes_per_year=tonnes
-            ),
-        )
-        for e in permitted
-        if e.permit
-        for pid in [permits[e.permit.number]]
-        for pollutant, tonnes in e.permit.caps.items()
-    ]
     _, created = _insert_missing(AnnualCap, existing, wanted)
     _count(report, "caps", created, len(wanted))
 
