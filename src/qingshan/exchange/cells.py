@@ -36,15 +36,15 @@ def is_empty(value: Any) -> bool:
 
 def read_cell(column: Column, value: Any) -> Any:
     """The Python value for a non-empty cell of ``column``."""
-    reader = _READERS[column.type]
+    reader = _READERS[column.cell_type]
     return reader(column, value)
 
 
 def empty_value(column: Column) -> Any:
     """What an empty cell means for a column that is cleared when empty."""
-    if column.type == sheets.DECIMAL:
+    if column.cell_type == sheets.DECIMAL:
         return None
-    if column.type == sheets.FACTORS:
+    if column.cell_type == sheets.FACTORS:
         return []
     return ""
 
@@ -166,7 +166,7 @@ def display(column: Column, value: Any) -> Any:
         return None
     if isinstance(value, bool):
         return "是" if value else "否"
-    if column.type == sheets.CHOICE:
+    if column.cell_type == sheets.CHOICE:
         return dict(column.choice_pairs()).get(value, value)
     if isinstance(value, list):
         return ",".join(str(v) for v in value)

@@ -137,7 +137,7 @@ def _refresh(obj: models.Model) -> None:
     relations = {
         f.name: f.get_cached_value(obj)
         for f in obj._meta.concrete_fields
-        if f.is_relation and f.is_cached(obj)
+        if isinstance(f, models.ForeignKey) and f.is_cached(obj)
     }
     try:
         obj.refresh_from_db()

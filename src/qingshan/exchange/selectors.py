@@ -112,14 +112,16 @@ def export_rows(*, user: AnyUser) -> dict[str, Iterator[Row]]:
 
 def import_job_list(*, user: AnyUser, limit: int = 20) -> QuerySet[ImportJob]:
     """The user's own recent import jobs."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return ImportJob.objects.none()
-    return ImportJob.objects.filter(user_id=user.pk).order_by("-created_at", "-id")[:limit]
+    return ImportJob.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
 
 
 def import_job_get(*, user: AnyUser, pk: int) -> ImportJob:
     """A job its owner or a bureau administrator may see; DoesNotExist otherwise."""
     qs = ImportJob.objects.select_related("user")
-    if not (isinstance(user, User) and user.is_bureau_admin):
-        qs = qs.filter(user_id=user.pk if user.is_authenticated else None)
+    if not isinstance(user, User):
+        raise ImportJob.DoesNotExist
+    if not user.is_bureau_admin:
+        qs = qs.filter(user=user)
     return qs.get(pk=pk)

@@ -40,7 +40,7 @@ class Column:
 
     header: str
     field: str
-    type: str = TEXT
+    cell_type: str = TEXT
     required: bool = False
     # an empty cell leaves the stored value (or the model default for a new record)
     # instead of clearing it: for columns whose field has a default

@@ -109,7 +109,7 @@ def _header(ws: Worksheet, sheet: Sheet) -> None:
         name.font = _FIELD_FONT
         letter = get_column_letter(index)
         ws.column_dimensions[letter].width = column.width
-        if column.type in (sheets.CODE, sheets.PASSWORD, sheets.TEXT):
+        if column.cell_type in (sheets.CODE, sheets.PASSWORD, sheets.TEXT):
             ws.column_dimensions[letter].number_format = _TEXT_FORMAT
     ws.row_dimensions[FIELD_ROW].hidden = True
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
@@ -119,17 +119,17 @@ def _write_row(ws: Worksheet, sheet: Sheet, number: int, row: Mapping[str, Any])
     for index, column in enumerate(sheet.columns, start=1):
         value = display(column, row.get(column.field))
         cell = ws.cell(row=number, column=index, value=value)
-        if column.type == sheets.DATE:
+        if column.cell_type == sheets.DATE:
             cell.number_format = _DATE_FORMAT
-        elif column.type in (sheets.CODE, sheets.TEXT):
+        elif column.cell_type in (sheets.CODE, sheets.TEXT):
             cell.number_format = _TEXT_FORMAT
 
 
 def _validations(ws: Worksheet, sheet: Sheet, last_row: int) -> None:
     for index, column in enumerate(sheet.columns, start=1):
-        if column.type == sheets.CHOICE:
+        if column.cell_type == sheets.CHOICE:
             options = [label for _value, label in column.choice_pairs()]
-        elif column.type == sheets.BOOL:
+        elif column.cell_type == sheets.BOOL:
             options = ["是", "否"]
         else:
             continue
