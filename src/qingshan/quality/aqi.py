@@ -212,7 +212,7 @@ def _over_range(
 ) -> tuple[str, int] | None:
     if rule.action is OverRangeAction.FIXED:
         assert rule.fixed_iaqi is not None
-        flags.append(f"{rule.clause}")
+        flags.append(rule.clause)
         return indicator.slot, rule.fixed_iaqi
     assert rule.other is not None
     if rule.other.measurement not in values:

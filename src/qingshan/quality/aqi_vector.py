@@ -164,21 +164,38 @@ def iaqi_array(c: Floats, limits: list[float], above_top: int) -> tuple[Ints, Bo
     """
     bp = np.asarray(limits, dtype=np.float64)
     steps = np.asarray(IAQI_STEPS[: len(limits)], dtype=np.float64)
+    slope = np.diff(steps) / np.diff(bp)
+    offset = steps[:-1] - bp[:-1] * slope
     missing = np.isnan(c)
-    # bp[i-1] < c <= bp[i]: a value on a breakpoint takes that breakpoint's IAQI.
-    i = np.searchsorted(bp, c, side="left")
-    capped = (i == len(bp)) & ~missing
-    i = np.clip(i, 1, len(bp) - 1)
-    bp_lo, span = bp[i - 1], np.diff(bp)[i - 1]
-    i_lo, step = steps[i - 1], np.diff(steps)[i - 1]
-    k = np.ceil(i_lo + (c - bp_lo) * step / span)
-    base = bp_lo * step
-    # Exact correction of the float guess, see the module docstring.
-    k -= c <= (base + (k - 1 - i_lo) * span) / step
-    k += c > (base + (k - i_lo) * span) / step
+    # bp[j] < c <= bp[j+1]: a value on a breakpoint takes that breakpoint's IAQI.
+    segment = np.clip(np.searchsorted(bp, c, side="left"), 1, len(bp) - 1) - 1
+    guess = offset[segment] + c * slope[segment]
+    k = np.ceil(guess)
+    # The guess is within 1e-11 of the exact IAQI, so its ceiling can only be wrong where
+    # the exact value is (nearly) an integer: settle those exactly, see the module docstring.
+    near = np.flatnonzero(np.abs(guess - np.rint(guess)) < 1e-9)
+    if near.size:
+        k[near] = _exact_ceiling(c[near], k[near], segment[near], bp, steps)
+    capped = (c > bp[-1]) & ~missing
     k[capped] = above_top
     k[missing] = MISSING
     return k.astype(np.int16), capped
+
+
+def _exact_ceiling(
+    c: Floats, k: Floats, segment: npt.NDArray[np.intp], bp: Floats, steps: Floats
+) -> Floats:
+    """Smallest integer k with c <= T(k), starting from a guess off by at most one."""
+    bp_lo, span = bp[segment], np.diff(bp)[segment]
+    i_lo, step = steps[segment], np.diff(steps)[segment]
+    base = bp_lo * step  # integer-valued: BP_Lo·ΔI
+
+    def threshold(level: Floats) -> Floats:
+        # The double nearest T(level): integer numerator, one correctly rounded division.
+        return np.asarray((base + (level - i_lo) * span) / step, dtype=np.float64)
+
+    k = k - (c <= threshold(k - 1))
+    return k + (c > threshold(k))
 
 
 def round_half_even(c: Floats, decimals: int) -> Floats:
