@@ -14,12 +14,12 @@ from qingshan.registry import factors
 
 # the factors the shared fixtures and these tests use, with their HJ 212-2017 names
 FACTORS = {
-    "a19001": ("氧气含量", "oxygen", "air"),
-    "a21002": ("氮氧化物", "nitrogen oxides", "air"),
-    "a21026": ("二氧化硫", "sulphur dioxide", "air"),
-    "a34013": ("颗粒物", "particulate matter", "air"),
-    "w01018": ("化学需氧量", "chemical oxygen demand", "water"),
-    "w21003": ("氨氮", "ammonia nitrogen", "water"),
+    "a19001": ("氧气含量", "oxygen content", "air"),
+    "a21002": ("氮氧化物", "nitrogen oxides (NOx)", "air"),
+    "a21026": ("二氧化硫", "sulfur dioxide", "air"),
+    "a34013": ("烟尘", "smoke dust", "air"),
+    "w01018": ("化学需氧量", "chemical oxygen demand (COD)", "water"),
+    "w21003": ("氨氮", "ammonia nitrogen (NH3-N)", "water"),
 }
 
 

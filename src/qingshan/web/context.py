@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import Region, User
 from qingshan.web.helpers import english
@@ -14,9 +15,9 @@ from qingshan.web.helpers import english
 # (url name, label, icon, roles allowed; None = every logged-in user)
 MENU: list[tuple[str, Any, str, set[str] | None]] = [
     ("home", _("首页"), "house", None),
-    ("enterprise-list", _("排污单位"), "building", None),
-    ("point-list", _("监控点"), "geo-alt", None),
-    ("device-list", _("数采仪"), "cpu", {"admin", "regulator", "inspector"}),
+    ("enterprise-list", pgettext_lazy("heading", "排污单位"), "building", None),
+    ("point-list", pgettext_lazy("heading", "监控点"), "geo-alt", None),
+    ("device-list", pgettext_lazy("heading", "数采仪"), "cpu", {"admin", "regulator", "inspector"}),
     ("permit-list", _("排污许可"), "file-earmark-text", None),
     # the Excel exchange app lives in its own namespace; the entry appears once it is installed
     ("exchange:home", _("Excel 导入导出"), "file-earmark-spreadsheet", {"admin", "regulator"}),

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qingshan.core.models import User
 from qingshan.core.permissions import can_edit_region
@@ -131,10 +132,10 @@ def enterprise_delete(request: HttpRequest, pk: int) -> HttpResponse:
         cancel_url=reverse("enterprise-detail", args=[pk]),
         success_url=reverse("enterprise-list"),
         consequences=[
-            (_("排放口"), parts["outlets"].count()),
-            (_("监控点"), parts["points"].count()),
-            (_("数采仪"), parts["devices"].count()),
-            (_("排污许可证"), parts["permits"].count()),
+            (pgettext("heading", "排放口"), parts["outlets"].count()),
+            (pgettext("heading", "监控点"), parts["points"].count()),
+            (pgettext("heading", "数采仪"), parts["devices"].count()),
+            (pgettext("heading", "排污许可证"), parts["permits"].count()),
         ],
         enterprise=enterprise,
     )

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qingshan.permits.choices import PermitStatus
 from qingshan.permits.selectors import permit_list
@@ -30,16 +31,36 @@ def home(request: HttpRequest) -> HttpResponse:
     enterprises = reverse("enterprise-list")
     permits = reverse("permit-list")
     cards = [
-        (_("排污单位"), registry.enterprise_list(user=user).count(), "building", enterprises),
+        (
+            pgettext("heading", "排污单位"),
+            registry.enterprise_list(user=user).count(),
+            "building",
+            enterprises,
+        ),
         (
             _("重点排污单位"),
             registry.enterprise_list(user=user, is_key_discharger=True).count(),
             "exclamation-diamond",
             f"{enterprises}?key=1",
         ),
-        (_("排放口"), registry.outlet_list(user=user).count(), "box-arrow-up", None),
-        (_("监控点"), registry.point_list(user=user).count(), "geo-alt", reverse("point-list")),
-        (_("数采仪"), registry.device_list(user=user).count(), "cpu", reverse("device-list")),
+        (
+            pgettext("heading", "排放口"),
+            registry.outlet_list(user=user).count(),
+            "box-arrow-up",
+            None,
+        ),
+        (
+            pgettext("heading", "监控点"),
+            registry.point_list(user=user).count(),
+            "geo-alt",
+            reverse("point-list"),
+        ),
+        (
+            pgettext("heading", "数采仪"),
+            registry.device_list(user=user).count(),
+            "cpu",
+            reverse("device-list"),
+        ),
         (_("有效许可证"), valid.count(), "file-earmark-check", f"{permits}?status=valid"),
         (_("90 天内到期的许可证"), expiring.count(), "hourglass-split", None),
     ]

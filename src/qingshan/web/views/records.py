@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qingshan.core.permissions import can_edit_region
 from qingshan.registry import selectors as registry
@@ -116,7 +117,10 @@ def outlet_delete(request: HttpRequest, pk: int) -> HttpResponse:
         cancel_url=back,
         success_url=back,
         consequences=[
-            (_("监控点"), registry.point_list(user=user, outlet_id=outlet.pk).count()),
+            (
+                pgettext("heading", "监控点"),
+                registry.point_list(user=user, outlet_id=outlet.pk).count(),
+            ),
             (_("许可排放浓度限值"), outlet.limits.count()),
         ],
         enterprise=outlet.enterprise,
@@ -188,7 +192,12 @@ def point_delete(request: HttpRequest, pk: int) -> HttpResponse:
         delete=lambda: services.record_delete(user=user, obj=point),
         cancel_url=back,
         success_url=back,
-        consequences=[(_("数采仪"), registry.device_list(user=user, point_id=point.pk).count())],
+        consequences=[
+            (
+                pgettext("heading", "数采仪"),
+                registry.device_list(user=user, point_id=point.pk).count(),
+            )
+        ],
         enterprise=enterprise,
     )
 
