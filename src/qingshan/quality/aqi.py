@@ -26,11 +26,11 @@ from decimal import (
 from enum import StrEnum
 from fractions import Fraction
 
+from qingshan.quality.aqi_bands import AqiBand
 from qingshan.quality.standards import (
     HOURLY_SUPPLEMENTARY,
     IAQI_STEPS,
     SLOTS,
-    AqiBand,
     AqiStandard,
     Column,
     Indicator,
