@@ -43,8 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--chunk-hours", type=int, default=128, help="hours per chunk")
     parser.add_argument("--sample", type=int, default=2000, help="rows checked row by row")
     parser.add_argument("--seed", type=int, default=20260301)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="worker threads over chunks (NumPy releases the GIL); default 1")  # fmt: skip
+    parser.add_argument(
+        "--threads", type=int, default=1, help="worker threads over chunks (default 1)"
+    )
     return parser.parse_args(argv)
 
 
