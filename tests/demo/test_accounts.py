@@ -8,7 +8,7 @@ from django.test import Client
 from qingshan.core.models import User
 from qingshan.demo.industries import DEMO_ENTERPRISE_NAME
 from qingshan.demo.loader import LoadReport
-from qingshan.demo.plan import ACCOUNTS, DEMO_PASSWORD
+from qingshan.demo.plan import ACCOUNTS, DEMO_PASSWORD, AccountPlan
 from qingshan.registry.models import Enterprise
 
 
@@ -27,12 +27,9 @@ def _visible(client: Client) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("account", ACCOUNTS, ids=lambda a: a.username)
-def test_every_demo_account_logs_in(city: LoadReport, account: object) -> None:
+def test_every_demo_account_logs_in(city: LoadReport, account: AccountPlan) -> None:
     client = Client()
-    response = client.post(
-        "/login/",
-        {"username": account.username, "password": DEMO_PASSWORD},  # type: ignore[attr-defined]
-    )
+    response = client.post("/login/", {"username": account.username, "password": DEMO_PASSWORD})
     assert response.status_code == 302
 
 

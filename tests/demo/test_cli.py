@@ -8,7 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from qingshan.demo.cli import _is_loopback, banner
+import pytest
+
+from qingshan.demo.cli import _is_loopback, _warn_if_exposed, banner
 from qingshan.demo.plan import ACCOUNTS
 from qingshan.demo.services import Child, Children
 
@@ -56,3 +58,10 @@ def test_children_are_stopped_on_exit() -> None:
         assert children.failed() == []
     assert all(p.returncode is not None for _, p in children.processes)
     assert time.monotonic() - started < 10
+
+
+def test_binding_beyond_loopback_warns(capsys: pytest.CaptureFixture[str]) -> None:
+    _warn_if_exposed("127.0.0.1")
+    assert capsys.readouterr().err == ""
+    _warn_if_exposed("0.0.0.0")
+    assert "WARNING" in capsys.readouterr().err
