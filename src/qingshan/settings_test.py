@@ -11,7 +11,7 @@ if os.environ.get("QINGSHAN_TEST_DATABASE_URL"):
 else:
     os.environ.setdefault("QINGSHAN_DATABASE_URL", "sqlite:///:memory:")
 
-from qingshan.settings import *  # noqa: E402,F403
+from qingshan.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
 LANGUAGE_CODE = "zh-hans"

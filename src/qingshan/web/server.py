@@ -8,9 +8,14 @@ import os
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="qingshan web", description="Run the web application.")
-    parser.add_argument("--host", default=os.environ.get("QINGSHAN_WEB_HOST", "127.0.0.1"),
-                        help="address to bind (default 127.0.0.1: loopback only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("QINGSHAN_WEB_PORT", "8000")))
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("QINGSHAN_WEB_HOST", "127.0.0.1"),
+        help="address to bind (default 127.0.0.1: loopback only)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("QINGSHAN_WEB_PORT", "8000"))
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
