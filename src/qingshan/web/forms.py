@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import User
 from qingshan.core.permissions import can_edit_region
@@ -160,7 +161,7 @@ class PermitForm(StyledForm, forms.ModelForm):  # type: ignore[type-arg]
 class LimitForm(StyledForm, forms.ModelForm):  # type: ignore[type-arg]
     """One row of the permit's limit table."""
 
-    factor_code = forms.ChoiceField(label=_("监测因子"))
+    factor_code = forms.ChoiceField(label=pgettext_lazy("one", "监测因子"))
 
     class Meta:
         model = PermitLimit

@@ -27,11 +27,15 @@ class HistoryRow:
     changes: list[Change]
 
 
-def field_label(model: type[Model], name: str) -> str:
+def readable(model: type[Model], name: str, values: list[Any]) -> Change:
+    """The field's label, and choice values by their labels ("key" → 重点管理)."""
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return name
+        return Change(name, *values)
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    old, new = (choices.get(v, v) if isinstance(v, str) else v for v in values)
+    return Change(str(field.verbose_name), old, new)
 
 
 def history_rows(obj: Model, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
@@ -39,9 +43,7 @@ def history_rows(obj: Model, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
     return [
         HistoryRow(
             entry=entry,
-            changes=[
-                Change(field_label(model, name), *values) for name, values in entry.changes.items()
-            ],
+            changes=[readable(model, name, values) for name, values in entry.changes.items()],
         )
         for entry in history_for(obj)[:limit]
     ]
