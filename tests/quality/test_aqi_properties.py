@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qingshan.quality.aqi import Report, compute_aqi, iaqi, measurements
-from qingshan.quality.aqi_vector import compute_aqi_arrays
+from qingshan.quality.aqi_vector import compute_aqi_arrays, compute_aqi_many
 from qingshan.quality.standards import (
     AQI_STANDARDS,
     CHINA_TZ,
@@ -154,3 +154,25 @@ def _compare(standard: AqiStandard, report: Report, rows: list[dict[str, Decimal
         assert exact.exceeding_pollutants == fast.exceeding_names(i)
         band = fast.band_index()[i]
         assert (exact.band is None and band == -1) or standard.bands[band] == exact.band
+
+
+@settings(max_examples=200)
+@given(st.lists(records(), min_size=1, max_size=30), reports)
+def test_batches_of_mixed_editions_equal_row_by_row(
+    batch: list[tuple[AqiStandard, Report, dict[str, Decimal | None]]], report: Report
+) -> None:
+    rows = [
+        (s, {k: v for k, v in values.items() if k in measurements(report, s)})
+        for s, _, values in batch
+    ]
+    many = compute_aqi_many(rows, report=report)
+    assert many == [compute_aqi(v, report=report, standard=s) for s, v in rows]
+
+
+def test_batches_route_long_decimals_row_by_row() -> None:
+    # 35.000000000000000001 is above the breakpoint 35 (IAQI 51) though its double is 35.0.
+    long = Decimal("35.000000000000000001")
+    many = compute_aqi_many(
+        [(HJ633_2012, {"pm25_24h": long}), (HJ633_2012, {"pm25_24h": 35.0})], report="daily"
+    )
+    assert [r.aqi for r in many] == [51, 50]

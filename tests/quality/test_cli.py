@@ -218,3 +218,41 @@ def test_python_dash_m_entry_point() -> None:
         check=False,
     )
     assert done.returncode == 0 and "water" in done.stdout
+
+
+def test_aqi_output_equals_row_by_row_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from qingshan.quality.aqi import compute_aqi
+    from qingshan.quality.standards import aqi_standard_for
+
+    rng = random.Random(7)
+    monkeypatch.setattr(cli, "CHUNK_ROWS", 97)
+    names = ["so2", "no2", "pm10", "co", "o3", "pm25", "so2_24h"]
+
+    def value() -> str:
+        kind = rng.random()
+        if kind < 0.15:
+            return ""
+        if kind < 0.2:
+            return "35.000000000000000001"
+        if kind < 0.3:
+            return str(rng.choice([0, 35, 75, 150, 800, 801, 1200, 5000]))
+        return f"{rng.uniform(0, 900):.{rng.randint(0, 3)}f}"
+
+    lines = ["time," + ",".join(names)]
+    for i in range(1000):
+        hour = f"2026-02-{27 + i % 3:02d}T{i % 24:02d}:00".replace("02-29", "03-01")
+        lines.append(hour + "," + ",".join(value() for _ in names))
+    source = _write(tmp_path / "in.csv", "\n".join(lines) + "\n")
+    out = tmp_path / "out.csv"
+    assert main(["aqi", "--input", str(source), "--output", str(out)]) == 0
+    for row in _rows(out):
+        values = {n: (row[n] or None) for n in names}
+        when = cli.parse_time(row["time"])
+        expected = cli._aqi_cells(
+            compute_aqi(values, report="hourly", standard=aqi_standard_for(when))
+        )
+        assert {k: row[k] for k in expected} == expected, row
