@@ -82,7 +82,7 @@ def _cp_from_dict(value: Any) -> CP:
     if not isinstance(value, dict):
         raise ValueError('"cp" must be an object')
     items = {k: v for k, v in value.items() if k != "factors"}
-    factors = value.get("factors") or {}
+    factors = value.get("factors", {})
     if not all(isinstance(v, str) for v in items.values()):
         raise ValueError('values in "cp" must be strings')
     if not isinstance(factors, dict):

@@ -259,8 +259,9 @@ def _parse_header(head: str, tail: str, strict: bool) -> dict[str, str]:
     fields: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
+        name = name.strip()
         if sep and name:
-            fields[name if name[0] > " " < name[-1] else name.strip()] = value
+            fields[name] = value
         elif item and strict:
             raise SegmentError(f"header item {item[:40]!r} is not 'Name=value'")
     if strict and "" in items[:-1]:
@@ -294,7 +295,7 @@ def _parse_cp(body: str, strict: bool) -> list[list[tuple[str, str]]]:
         return _parse_cp_slow(body, strict)
     # Names are stripped (the standard's own Table C.25 sends "; LA-Rtd"); skip that work
     # for the usual body without any whitespace.
-    spaced = len(body.split(None, 1)) != 1
+    spaced = " " in body or not body.isprintable()  # other whitespace is not printable
     groups: list[list[tuple[str, str]]] = []
     for chunk in body.split(";"):
         pairs: list[tuple[str, str]] = []
