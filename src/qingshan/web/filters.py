@@ -22,7 +22,7 @@ from qingshan.web.helpers import region_labels
 YES_NO = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
 
 
-def region_choices(user: User) -> list[tuple[str, str]]:
+def region_choices(user: User) -> list[tuple[str, Any]]:
     """The county codes that enterprises in the user's scope are registered in."""
     codes = (
         registry.enterprise_list(user=user)
@@ -50,7 +50,7 @@ class FilterForm(StyledForm, forms.Form):
         return {name: cleaned.get(name, "") for name in self.fields if name not in self.errors}
 
     @property
-    def active(self) -> bool:
+    def is_filtered(self) -> bool:
         return any(v not in ("", None) for v in self.values().values())
 
 

@@ -52,7 +52,7 @@ class FactorCodesField(forms.CharField):
     """A list of HJ 212 factor codes typed as text: "a21026 a21002, a34013"."""
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return [code for code in re.split(r"[\s,，、;；]+", text) if code]
 
     def prepare_value(self, value: Any) -> Any:
@@ -201,6 +201,6 @@ def formset_rows(formset: forms.BaseFormSet) -> tuple[list[dict[str, Any]], list
         blank_extra = index >= formset.initial_form_count() and not form.has_changed()
         if blank_extra or form.cleaned_data.get("DELETE"):
             continue
-        rows.append({name: form.cleaned_data[name] for name in form._meta.fields})  # type: ignore[attr-defined]
+        rows.append({name: form.cleaned_data[name] for name in form._meta.fields})
         row_forms.append(form)
     return rows, row_forms

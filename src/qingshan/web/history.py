@@ -35,7 +35,7 @@ def readable(model: type[Model], name: str, values: list[Any]) -> Change:
         return Change(name, *values)
     choices = dict(getattr(field, "flatchoices", None) or [])
     old, new = (choices.get(v, v) if isinstance(v, str) else v for v in values)
-    return Change(str(field.verbose_name), old, new)
+    return Change(str(getattr(field, "verbose_name", name)), old, new)
 
 
 def history_rows(obj: Model, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:

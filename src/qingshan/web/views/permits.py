@@ -73,13 +73,17 @@ class PermitEditor:
         if not permit.pk:
             return []
         fields = ["outlet", "factor_code", "limit", "unit", "basis", "reference_o2", "standard"]
-        return list(permit.limits.order_by("outlet__code", "factor_code").values(*fields))
+        return [
+            dict(row)
+            for row in permit.limits.order_by("outlet__code", "factor_code").values(*fields)
+        ]
 
     @staticmethod
     def _cap_rows(permit: Permit) -> list[dict[str, Any]]:
         if not permit.pk:
             return []
-        return list(permit.annual_caps.order_by("pollutant").values("pollutant", "tonnes_per_year"))
+        caps = permit.annual_caps.order_by("pollutant").values("pollutant", "tonnes_per_year")
+        return [dict(row) for row in caps]
 
     def is_valid(self) -> bool:
         return all([self.form.is_valid(), self.limits.is_valid(), self.caps.is_valid()])
