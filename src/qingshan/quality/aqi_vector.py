@@ -147,9 +147,9 @@ class _Run:
         exceeding = np.zeros(self.n, dtype=np.uint8)
         has_primary = aqi > self.standard.primary_above_aqi
         for slot, values in ordered.items():
-            bit = np.uint8(1 << SLOTS.index(slot))
-            primary[has_primary & (values == aqi)] |= bit
-            exceeding[values > self.standard.exceeding_above_iaqi] |= bit
+            bit = np.uint8(SLOTS.index(slot))
+            primary |= (has_primary & (values == aqi)).view(np.uint8) << bit
+            exceeding |= (values > self.standard.exceeding_above_iaqi).view(np.uint8) << bit
         return AqiArrays(
             aqi, ordered, primary, exceeding, self.capped, self.over_range, self.standard
         )
@@ -166,36 +166,30 @@ def iaqi_array(c: Floats, limits: list[float], above_top: int) -> tuple[Ints, Bo
     steps = np.asarray(IAQI_STEPS[: len(limits)], dtype=np.float64)
     slope = np.diff(steps) / np.diff(bp)
     offset = steps[:-1] - bp[:-1] * slope
-    missing = np.isnan(c)
     # bp[j] < c <= bp[j+1]: a value on a breakpoint takes that breakpoint's IAQI.
-    segment = np.clip(np.searchsorted(bp, c, side="left"), 1, len(bp) - 1) - 1
-    guess = offset[segment] + c * slope[segment]
+    j = np.clip(np.searchsorted(bp, c, side="left"), 1, len(bp) - 1) - 1
+    guess = offset[j] + c * slope[j]
     k = np.ceil(guess)
     # The guess is within 1e-11 of the exact IAQI, so its ceiling can only be wrong where
     # the exact value is (nearly) an integer: settle those exactly, see the module docstring.
     near = np.flatnonzero(np.abs(guess - np.rint(guess)) < 1e-9)
     if near.size:
-        k[near] = _exact_ceiling(c[near], k[near], segment[near], bp, steps)
-    capped = (c > bp[-1]) & ~missing
+        k[near] = _exact_ceiling(c[near], np.rint(guess[near]), j[near], bp, steps)
+    capped = c > bp[-1]
     k[capped] = above_top
-    k[missing] = MISSING
+    k[np.isnan(c)] = MISSING
     return k.astype(np.int16), capped
 
 
 def _exact_ceiling(
-    c: Floats, k: Floats, segment: npt.NDArray[np.intp], bp: Floats, steps: Floats
+    c: Floats, nearest: Floats, j: npt.NDArray[np.intp], bp: Floats, steps: Floats
 ) -> Floats:
-    """Smallest integer k with c <= T(k), starting from a guess off by at most one."""
-    bp_lo, span = bp[segment], np.diff(bp)[segment]
-    i_lo, step = steps[segment], np.diff(steps)[segment]
-    base = bp_lo * step  # integer-valued: BP_Lo·ΔI
-
-    def threshold(level: Floats) -> Floats:
-        # The double nearest T(level): integer numerator, one correctly rounded division.
-        return np.asarray((base + (level - i_lo) * span) / step, dtype=np.float64)
-
-    k = k - (c <= threshold(k - 1))
-    return k + (c > threshold(k))
+    """IAQI = ``nearest`` if c <= T(nearest), else ``nearest`` + 1: the exact value lies
+    within 1e-11 of ``nearest``."""
+    span, step = np.diff(bp)[j], np.diff(steps)[j]
+    # The double nearest T(nearest): integer numerator, one correctly rounded division.
+    threshold = (bp[j] * step + (nearest - steps[j]) * span) / step
+    return np.asarray(nearest + (c > threshold), dtype=np.float64)
 
 
 def round_half_even(c: Floats, decimals: int) -> Floats:
