@@ -331,3 +331,15 @@ def test_wrong_length_and_text_in_no_known_encoding() -> None:
     frame = b"##0005" + segment + b"%04X\r\n" % hj212_crc16(segment)
     [event] = decode_stream(frame, lenient=True)
     assert event.error is ErrorCode.BAD_LENGTH
+
+
+def test_log_file_with_lone_lf_line_ends() -> None:
+    bad = GOOD[:-2].replace(b"1C80", b"1C81") + b"\n"
+    text = b"2026-01-01 rx: " + bad + b"2026-01-01 rx: " + GOOD[:-2] + b"\n"
+    events = decode_stream(text, lenient=True)
+    assert [(e.error, e.warnings) for e in events] == [
+        (ErrorCode.BAD_CRC, ()),
+        (None, (FrameWarning.NO_CRLF,)),
+    ]
+    assert events[0].raw == bad
+    assert [e.error for e in decode_stream(b"##81\n")] == [ErrorCode.BAD_LENGTH]

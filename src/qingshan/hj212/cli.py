@@ -119,7 +119,7 @@ def _open(path: str) -> Iterator[BinaryIO]:
 
 
 def _events(path: str, lenient: bool) -> Iterator[Event]:
-    decoder = Decoder(lenient=lenient, max_buffer=MAX_SEGMENT_LENIENT + 64)
+    decoder = Decoder(lenient=lenient, max_buffer=4 * (MAX_SEGMENT_LENIENT + 12))
     with _open(path) as stream:
         while chunk := stream.read(_CHUNK):
             yield from decoder.receive_data(chunk)

@@ -155,16 +155,19 @@ class Decoder:
         return self._checked(start, end, segment, crc_text, [FrameWarning.NO_CRLF])
 
     def _fallback(self, start: int, body: int, length: int | None, avail: int, final: bool) -> int:
-        """The length field is unusable: delimit the frame by its first CR LF or the next
-        ``##`` (whichever comes first), then work out what is wrong with it."""
+        """The length field is unusable: delimit the frame by its first line end (CR LF, or
+        a lone LF as in log files) or the next ``##``, whichever comes first, then work out
+        what is wrong with it."""
         buf = self._buf
-        crlf = buf.find(b"\r\n", body, avail)
-        nxt = buf.find(b"##", start + 2, crlf if crlf >= 0 else avail)
+        lf = buf.find(b"\n", body, avail)
+        nxt = buf.find(b"##", start + 2, lf if lf >= 0 else avail)
         warnings = [FrameWarning.NO_CRLF]
         if nxt >= 0:
             stop = end = nxt
-        elif crlf >= 0:
-            stop, end, warnings = crlf, crlf + 2, []
+        elif lf >= 0:
+            stop, end = lf, lf + 1
+            if lf > body and buf[lf - 1] == _CR:
+                stop, warnings = lf - 1, []
         elif not final:
             raise _NeedMore
         elif not self._eof:
@@ -310,9 +313,13 @@ def _length_message(length: int, segment: bytes) -> str:
     return f"length field says {length}, the data segment has {len(segment)} bytes"
 
 
+# Room for the longest frame even when its length counts 3-byte characters (§8.1).
+_WHOLE_STREAM_BUFFER = 4 * (MAX_SEGMENT_LENIENT + 12)
+
+
 def decode_stream(data: bytes, *, lenient: bool = False) -> list[Event]:
     """All events of a complete byte stream (a capture file, a log)."""
-    decoder = Decoder(lenient=lenient, max_buffer=max(16384, MAX_SEGMENT_LENIENT + 64))
+    decoder = Decoder(lenient=lenient, max_buffer=_WHOLE_STREAM_BUFFER)
     return decoder.receive_data(data) + decoder.receive_data(b"")
 
 
