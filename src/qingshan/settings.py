@@ -139,6 +139,10 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the app folders in demo and
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 QINGSHAN_IMPORT_MAX_BYTES = int(os.environ.get("QINGSHAN_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+QINGSHAN_IMPORT_MAX_ROWS = int(os.environ.get("QINGSHAN_IMPORT_MAX_ROWS", 50_000))
+# "thread": an upload is imported in a background thread while the page shows progress;
+# "sync": in the request (tests, or a server that forbids threads)
+QINGSHAN_IMPORT_RUNNER = os.environ.get("QINGSHAN_IMPORT_RUNNER", "thread")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

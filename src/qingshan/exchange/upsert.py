@@ -21,9 +21,8 @@ from qingshan.core.models import User
 from qingshan.core.permissions import in_jurisdiction, require_edit
 from qingshan.exchange.choices import RowOutcome
 from qingshan.exchange.known import Known
-from qingshan.exchange.limits import annual_cap_save, permit_limit_save
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
-from qingshan.permits.services import permit_save
+from qingshan.permits.services import annual_cap_save, permit_limit_save, permit_save
 from qingshan.registry import services as registry
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 from qingshan.registry.passwords import device_password_matches

@@ -25,6 +25,13 @@ LIMIT_FIELDS = frozenset(
 )
 
 
+def _only(data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({k: "不允许修改该字段" for k in sorted(unknown)})
+    return dict(data)
+
+
 def _limits_replace(permit: Permit, limits: Sequence[Mapping[str, Any]]) -> None:
     permit.limits.all().delete()
     errors: dict[str, list[str]] = {}
@@ -65,9 +72,7 @@ def permit_save(
     annual_caps: Sequence[Mapping[str, Any]] | None = None,
 ) -> Permit:
     """Create (unsaved ``permit``) or update a permit; given limits or caps replace the old."""
-    unknown = set(data) - PERMIT_FIELDS
-    if unknown:
-        raise ValidationError({k: "不允许修改该字段" for k in sorted(unknown)})
+    data = _only(data, PERMIT_FIELDS)
     created = not permit.pk
     if permit.pk:
         require_edit(user, permit.enterprise.region_code, what="排污许可证")
@@ -111,3 +116,36 @@ def permits_expire(*, today: dt.date | None = None) -> int:
                 event_record(topic="permits.permit.expired", aggregate=permit, payload={})
             expired += 1
     return expired
+
+
+# One limit or cap at a time (a spreadsheet row): only that row is written and audited.
+CAP_FIELDS = frozenset({"pollutant", "tonnes_per_year"})
+
+
+def _permit_changed(permit: Permit) -> None:
+    # the same event permit_save sends when limits change: monitoring re-reads them
+    event_record(
+        topic="permits.permit.changed",
+        aggregate=permit,
+        payload={"number": permit.number, "enterprise_id": permit.enterprise_id},
+    )
+
+
+@transaction.atomic
+def permit_limit_save(*, user: User, limit: PermitLimit, data: Mapping[str, Any]) -> PermitLimit:
+    """Create (unsaved ``limit`` with its permit set) or update one permitted limit."""
+    changes = _only(data, LIMIT_FIELDS)
+    require_edit(user, limit.permit.enterprise.region_code, what="许可排放浓度限值")
+    instance_apply(limit, changes)
+    _permit_changed(limit.permit)
+    return limit
+
+
+@transaction.atomic
+def annual_cap_save(*, user: User, cap: AnnualCap, data: Mapping[str, Any]) -> AnnualCap:
+    """Create (unsaved ``cap`` with its permit set) or update one permitted annual emission."""
+    changes = _only(data, CAP_FIELDS)
+    require_edit(user, cap.permit.enterprise.region_code, what="许可排放量")
+    instance_apply(cap, changes)
+    _permit_changed(cap.permit)
+    return cap
