@@ -60,7 +60,7 @@ def test_accepts_bytearray_and_memoryview() -> None:
     assert hj212_crc16(bytearray(b"123456789")) == hj212_crc16(memoryview(b"123456789")) == 0x2F80
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, database=None)
 @given(st.binary(max_size=1200))
 def test_fast_forms_equal_the_bit_loop(data: bytes) -> None:
     assert hj212_crc16(data) == _hj212_crc16_bytewise(data) == appendix_a(data)

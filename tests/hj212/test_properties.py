@@ -19,7 +19,9 @@ from qingshan.hj212.packet import _parse_cp, _parse_cp_slow
 
 from .helpers import load_samples
 
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 _TEXT = st.characters(
     blacklist_categories=("Cs",), blacklist_characters=";,&=\r\n", max_codepoint=0x9FFF
