@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
@@ -299,7 +300,10 @@ def _as_floats(values: Mapping[str, Number | None]) -> dict[str, float] | None:
     for name, value in values.items():
         if value is None:
             continue
-        exact = to_decimal(value)  # validates: finite, not negative
+        if isinstance(value, Decimal) and value.is_finite() and value >= 0:
+            exact = value  # already valid: skip the copy to_decimal makes
+        else:
+            exact = to_decimal(value)  # validates or raises
         if not isinstance(value, float) and len(exact.as_tuple().digits) > 15:
             return None
         out[name] = value if isinstance(value, float) else float(exact)
