@@ -153,8 +153,14 @@ def _create_bodies(site: dict[str, Any], n: int) -> dict[str, dict[str, Any]]:
             "valid_from": "2025-01-01",
             "valid_to": "2030-01-01",
             "limits": [
-                {"outlet_id": site["outlet"].pk, "factor_code": "a21002", "limit": "50",
-                 "unit": "mg/m3", "basis": "hourly", "reference_o2": "9"}
+                {
+                    "outlet_id": site["outlet"].pk,
+                    "factor_code": "a21002",
+                    "limit": "50",
+                    "unit": "mg/m3",
+                    "basis": "hourly",
+                    "reference_o2": "9",
+                }
             ],
         },
     }

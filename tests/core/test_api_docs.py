@@ -5,8 +5,15 @@ def test_openapi_document_lists_the_resources(client, db):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ["/api/v1/auth/token", "/api/v1/enterprises", "/api/v1/enterprises/{pk}",
-                 "/api/v1/outlets", "/api/v1/points", "/api/v1/devices", "/api/v1/permits"]:
+    for path in [
+        "/api/v1/auth/token",
+        "/api/v1/enterprises",
+        "/api/v1/enterprises/{pk}",
+        "/api/v1/outlets",
+        "/api/v1/points",
+        "/api/v1/devices",
+        "/api/v1/permits",
+    ]:
         assert path in paths
 
 

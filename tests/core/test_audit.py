@@ -36,6 +36,8 @@ def test_delete_is_audited_with_the_old_values(users):
     point = users["keqiao"]["point"]
     pk = point.pk
     point.delete()
-    entry = AuditLog.objects.filter(object_type="registry.monitoringpoint", object_id=str(pk)).first()
+    entry = AuditLog.objects.filter(
+        object_type="registry.monitoringpoint", object_id=str(pk)
+    ).first()
     assert entry.action == "delete"
     assert entry.changes["name"] == ["锅炉出口", None]

@@ -10,8 +10,10 @@ from tests.conftest import credit_code_for
 
 def _payload(n):
     return {
-        "credit_code": credit_code_for("330603", 90_000 + n), "name": f"事件测试{n}",
-        "region_code": "330603", "industry_code": "1713",
+        "credit_code": credit_code_for("330603", 90_000 + n),
+        "name": f"事件测试{n}",
+        "region_code": "330603",
+        "industry_code": "1713",
     }
 
 

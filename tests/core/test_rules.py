@@ -14,11 +14,19 @@ def rules(db):
     source = "HJ 75-2017 §11 (to be confirmed per province)"
     RuleValue.objects.create(rule=RULE, value=45, effective_from=dt.date(2017, 1, 1), source=source)
     RuleValue.objects.create(
-        rule=RULE, jurisdiction="33", value=50, effective_from=dt.date(2020, 1, 1),
-        effective_to=dt.date(2026, 1, 1), source="Zhejiang notice",
+        rule=RULE,
+        jurisdiction="33",
+        value=50,
+        effective_from=dt.date(2020, 1, 1),
+        effective_to=dt.date(2026, 1, 1),
+        source="Zhejiang notice",
     )
     RuleValue.objects.create(
-        rule=RULE, jurisdiction="33", value=54, effective_from=dt.date(2026, 1, 1), source="new",
+        rule=RULE,
+        jurisdiction="33",
+        value=54,
+        effective_from=dt.date(2026, 1, 1),
+        source="new",
     )
 
 
@@ -43,6 +51,9 @@ def test_missing_rule_is_an_error_unless_defaulted(rules):
 def test_period_must_be_ordered(db):
     with pytest.raises(IntegrityError):
         RuleValue.objects.create(
-            rule=RULE, value=1, effective_from=dt.date(2026, 1, 1),
-            effective_to=dt.date(2025, 1, 1), source="x",
+            rule=RULE,
+            value=1,
+            effective_from=dt.date(2026, 1, 1),
+            effective_to=dt.date(2025, 1, 1),
+            source="x",
         )

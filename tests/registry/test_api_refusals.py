@@ -35,7 +35,9 @@ def test_wrong_credit_code_is_refused_with_the_reason(users, api_client):
 
 def test_duplicate_credit_code_is_refused(users, api_client):
     existing = users["keqiao"]["enterprise"].credit_code
-    response = post(api_client(users["county"]), "enterprises", enterprise_body(credit_code=existing))
+    response = post(
+        api_client(users["county"]), "enterprises", enterprise_body(credit_code=existing)
+    )
     assert response.status_code == 422
     assert "credit_code" in response.json()["error"]["fields"]
 
@@ -85,10 +87,20 @@ def test_unknown_factor_code_in_a_limit_refuses_the_whole_permit(users, api_clie
         "valid_from": "2025-01-01",
         "valid_to": "2030-01-01",
         "limits": [
-            {"outlet_id": site["outlet"].pk, "factor_code": "a21026", "limit": "35",
-             "unit": "mg/m3", "basis": "hourly"},
-            {"outlet_id": site["outlet"].pk, "factor_code": "x99999", "limit": "1",
-             "unit": "mg/m3", "basis": "hourly"},
+            {
+                "outlet_id": site["outlet"].pk,
+                "factor_code": "a21026",
+                "limit": "35",
+                "unit": "mg/m3",
+                "basis": "hourly",
+            },
+            {
+                "outlet_id": site["outlet"].pk,
+                "factor_code": "x99999",
+                "limit": "1",
+                "unit": "mg/m3",
+                "basis": "hourly",
+            },
         ],
     }
     response = post(api_client(users["county"]), "permits", body)
@@ -100,7 +112,11 @@ def test_unknown_factor_code_in_a_limit_refuses_the_whole_permit(users, api_clie
 
 
 def test_unknown_factor_code_on_a_point_is_refused(users, api_client):
-    body = {"outlet_id": users["keqiao"]["outlet"].pk, "name": "新点位", "factors": ["a21026", "zz"]}
+    body = {
+        "outlet_id": users["keqiao"]["outlet"].pk,
+        "name": "新点位",
+        "factors": ["a21026", "zz"],
+    }
     response = post(api_client(users["county"]), "points", body)
     assert response.status_code == 422
     assert "zz" in response.json()["error"]["fields"]["factors"][0]
@@ -115,8 +131,15 @@ def test_limit_on_another_enterprises_outlet_is_refused(users, api_client):
         "permit_class": "key",
         "valid_from": "2025-01-01",
         "valid_to": "2030-01-01",
-        "limits": [{"outlet_id": other["outlet"].pk, "factor_code": "a21026", "limit": "35",
-                    "unit": "mg/m3", "basis": "hourly"}],
+        "limits": [
+            {
+                "outlet_id": other["outlet"].pk,
+                "factor_code": "a21026",
+                "limit": "35",
+                "unit": "mg/m3",
+                "basis": "hourly",
+            }
+        ],
     }
     response = post(api_client(users["regulator"]), "permits", body)
     assert response.status_code == 422

@@ -94,6 +94,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(PermissionDenied, forbidden)
+
     def protected(request: HttpRequest, exc: Any) -> HttpResponse:
         blockers = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
         message = f"仍有关联的{'、'.join(blockers)}，不能删除；请先解除关联"
