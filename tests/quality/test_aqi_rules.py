@@ -219,3 +219,23 @@ def test_unverified_items_are_marked_in_the_data() -> None:
     assert any("800" in v for v in HJ633_2026.provenance.verify)
     assert "VERIFY" in HJ633_2026.over_range[0].clause
     assert HJ633_2026.rounding is not None and "VERIFY" in HJ633_2026.rounding.clause
+
+
+def test_columns_that_stop_early_refuse_values_beyond_them() -> None:
+    with pytest.raises(ValueError):
+        iaqi(Column.SO2_1H, 801, standard=HJ633_2012)
+
+
+def test_very_long_decimals_stay_exact() -> None:
+    just_above = "35." + "0" * 150 + "1"
+    assert iaqi(Column.PM25_24H, just_above, standard=HJ633_2012) == 51
+
+
+@pytest.mark.parametrize(
+    "arrays",
+    [{"pm25": [[1.0]]}, {"pm25": [-1.0]}, {"pm25": [1.0], "pm10": [1.0, 2.0]}],
+    ids=["2-d", "negative", "lengths"],
+)
+def test_vectorised_refuses_bad_arrays(arrays: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        compute_aqi_arrays(arrays, report="hourly", standard=HJ633_2012)  # type: ignore[arg-type]

@@ -212,3 +212,10 @@ def test_weighted_composite_index_is_explicit_and_flagged() -> None:
     index = composite_index(values, method=RANKING_2026_WEIGHTED_UNVERIFIED)
     assert index.total == Decimal(10)  # every I_i = 1; weights 1+2+1+3+1+2
     assert RANKING_2026_WEIGHTED_UNVERIFIED.provenance.verify
+
+
+def test_empty_inputs() -> None:
+    assert daily_max_8h([None] * 24, limit=160) is None
+    assert compliance_rate([None], 75) is None
+    with pytest.raises(ValueError):
+        percentile([], 90)

@@ -256,3 +256,21 @@ def test_aqi_output_equals_row_by_row_across_chunks(
             compute_aqi(values, report="hourly", standard=aqi_standard_for(when))
         )
         assert {k: row[k] for k in expected} == expected, row
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-02-28T24:00", "2026-03-01 00:00:00"),
+        ("2026-02-28 24:00:00+08:00", "2026-03-01 00:00:00+08:00"),
+        ("2026-03-01", "2026-03-01"),
+    ],
+)
+def test_parse_time(text: str, expected: str) -> None:
+    assert str(cli.parse_time(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["", "2026-13-01", "01/03/2026 08:00"])
+def test_parse_time_refuses(text: str) -> None:
+    with pytest.raises(cli.RowError):
+        cli.parse_time(text)
