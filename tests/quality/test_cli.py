@@ -274,3 +274,29 @@ def test_parse_time(text: str, expected: str) -> None:
 def test_parse_time_refuses(text: str) -> None:
     with pytest.raises(cli.RowError):
         cli.parse_time(text)
+
+
+def test_gb18030_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes("time,station,pm25\n2025-01-01,越城区,76\n".encode("gb18030"))
+    assert main(["aqi", "--input", str(source)]) == 2
+    assert "--encoding gb18030" in capsys.readouterr().err
+    assert main(["aqi", "--input", str(source), "--encoding", "gb18030"]) == 0
+    (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert (row["station"], row["aqi"]) == ("越城区", "102")
+
+
+def test_output_must_not_overwrite_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write(tmp_path / "in.csv", "time,pm25\n2025-01-01,75\n")
+    assert main(["aqi", "--input", str(source), "--output", str(source)]) == 2
+    assert "must not be the input" in capsys.readouterr().err
+    assert source.read_text(encoding="utf-8") == "time,pm25\n2025-01-01,75\n"
+
+
+def test_broken_csv_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    huge = "x" * 200_000  # beyond the csv module's field size limit
+    source = _write(tmp_path / "in.csv", f'time,pm25\n2025-01-01,"{huge}"\n')
+    assert main(["aqi", "--input", str(source)]) == 2
+    assert "field larger than field limit" in capsys.readouterr().err

@@ -5,7 +5,8 @@ computed with the vectorised path, which gives the same numbers as the row-by-ro
 A bad row — an unparseable number or time, an unknown water body — is reported on stderr
 with its line number and written with empty results; processing continues and the exit
 status is 1 at the end.
-Exit status 2 means the command could not run at all (bad options, missing columns).
+Exit status 2 means the command could not run at all (bad options, missing columns,
+unreadable file).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -55,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (OSError, UsageError) as error:
+    except UnicodeDecodeError:
+        print(f"qingshan quality {args.command}: {args.input} is not {args.encoding} text; "
+              "files saved by Excel in China are often GB18030: try --encoding gb18030",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    except (OSError, UsageError, csv.Error) as error:
         print(f"qingshan quality {args.command}: {error}", file=sys.stderr)
         return 2
 
@@ -96,6 +103,7 @@ def _add_aqi(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     aqi.add_argument("--input", required=True, metavar="FILE.csv", help="input CSV file")
     aqi.add_argument("--output", metavar="FILE.csv", help="output CSV file (default: stdout)")
+    _add_encoding(aqi)
     aqi.add_argument("--report", choices=[r.value for r in Report], default=Report.HOURLY.value,
                      help="hourly real-time report (default) or daily report")  # fmt: skip
     aqi.add_argument("--standard", choices=["auto", *codes], default="auto",
@@ -121,7 +129,16 @@ def _add_water(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     water.add_argument("--input", required=True, metavar="FILE.csv", help="input CSV file")
     water.add_argument("--output", metavar="FILE.csv", help="output CSV file (default: stdout)")
+    _add_encoding(water)
     water.set_defaults(handler=run_water)
+
+
+def _add_encoding(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--encoding",
+        default="utf-8-sig",
+        help="encoding of the input (default: UTF-8, with or without BOM; e.g. gb18030)",
+    )
 
 
 # --- AQI -------------------------------------------------------------------------------
@@ -264,7 +281,9 @@ def _stream(
 ) -> int:
     """Read, compute and write in chunks of ``CHUNK_ROWS`` rows: constant memory, and the
     AQI can use the vectorised path."""
-    with _open_in(args.input) as source, _open_out(args.output) as sink:
+    if args.output and os.path.exists(args.output) and os.path.samefile(args.input, args.output):
+        raise UsageError("--output must not be the input file")
+    with _open_in(args.input, args.encoding) as source, _open_out(args.output) as sink:
         reader = csv.DictReader(source)
         fields = list(reader.fieldnames or [])
         present = check(fields)
@@ -313,9 +332,9 @@ def _progress(rows: Iterator[dict[str, str]]) -> Iterator[dict[str, str]]:
 
 
 @contextlib.contextmanager
-def _open_in(path: str) -> Iterator[TextIO]:
-    # utf-8-sig: spreadsheets exported on Windows start with a byte-order mark.
-    with open(path, encoding="utf-8-sig", newline="") as f:
+def _open_in(path: str, encoding: str) -> Iterator[TextIO]:
+    # utf-8-sig by default: spreadsheets exported on Windows start with a byte-order mark.
+    with open(path, encoding=encoding, newline="") as f:
         yield f
 
 
