@@ -29,6 +29,7 @@ from qingshan.quality.assessment import (
     annual_statistics,
     compliance_rate,
     composite_index,
+    daily_concentrations,
     daily_max_1h,
     daily_max_8h,
     daily_mean,
@@ -219,3 +220,21 @@ def test_empty_inputs() -> None:
     assert compliance_rate([None], 75) is None
     with pytest.raises(ValueError):
         percentile([], 90)
+
+
+def test_daily_concentrations_feed_the_daily_report() -> None:
+    from qingshan.quality.aqi import compute_aqi
+    from qingshan.quality.standards import HJ633_2012
+
+    day = {
+        "pm25": [80] * 12 + [70] * 8 + [None] * 4,  # 20 valid hours → mean 76
+        "o3": [50] * 12 + [200] * 8 + [100] * 4,
+        "so2": [10] * 19 + [None] * 5,  # 19 hours: not valid
+    }
+    daily = daily_concentrations(day)
+    assert daily["pm25_24h"] == Decimal(76) and daily["so2_24h"] is None
+    assert daily["o3_8h"] == Decimal(200) and daily["o3_1h"] == Decimal(200)
+    result = compute_aqi(daily, report="daily", standard=HJ633_2012)
+    assert result.iaqi == {"O3_8h": 137, "O3": 100, "PM2.5": 102}
+    with pytest.raises(KeyError):
+        daily_concentrations({"pm2.5": [1] * 24})

@@ -83,6 +83,28 @@ def daily_max_8h(
     return None
 
 
+def daily_concentrations(
+    hourly_day: Mapping[str, Values],
+    *,
+    o3_8h_limit: Number = 160,
+    rules: AssessmentRules = HJ663_2013,
+) -> dict[str, Decimal | None]:
+    """The daily-report inputs of ``aqi.compute_aqi`` from one natural day of hourly means
+    (keys ``so2, no2, pm10, co, o3, pm25``; 24 values, labels 01…24): 24-h means, O3 MDA8
+    (``o3_8h``, validity judged against ``o3_8h_limit``, GB 3095 class 2 by default) and
+    O3 daily maximum 1-h (``o3_1h``). ``None`` where the day is not valid."""
+    out: dict[str, Decimal | None] = {}
+    for name, values in hourly_day.items():
+        if name == "o3":
+            out["o3_8h"] = daily_max_8h(values, limit=o3_8h_limit, rules=rules)
+            out["o3_1h"] = daily_max_1h(values, rules=rules)
+        elif name in ("so2", "no2", "pm10", "co", "pm25"):
+            out[f"{name}_24h"] = daily_mean(values, rules=rules)
+        else:
+            raise KeyError(f"unknown hourly measurement {name!r}")
+    return out
+
+
 def percentile(values: Iterable[Number], p: Number) -> Decimal:
     """HJ 663 Appendix A percentile: sort ascending X(1)…X(n); k = 1 + (n − 1)·p/100;
     s = ⌊k⌋; m_p = X(s) + (X(s+1) − X(s))·(k − s). Equal to Excel PERCENTILE.INC."""
