@@ -37,6 +37,7 @@ def _limits(rows: dict[str, dict[Averaging, str]]) -> Limits:
     return out
 
 
+# Short column names for the limit tables below (deleted after them).
 A, Q, D, M, H = Averaging.ANNUAL, Averaging.QUARTER, Averaging.DAY, Averaging.MDA8, Averaging.HOUR
 
 # GB 3095-2012 Tables 1 and 2 (digest §2.3: recall + ≥3 transcriptions for class 2).
@@ -73,6 +74,7 @@ _GB3095_2026_FINAL = _limits({
     "PM2.5": {A: "10/25", D: "25/50"},
     "NOx": {A: "40/40", D: "70/70", H: "250/250"},
 })  # fmt: skip
+del A, Q, D, M, H  # short names for the tables above only
 
 
 @dataclass(frozen=True)
