@@ -12,6 +12,8 @@ TOOLS: dict[str, tuple[str, str]] = {
     "demo": ("qingshan.demo.cli", "set up and run everything with the Shaoxing demo city (SQLite)"),
     "web": ("qingshan.web.server", "run the web application (UI, JSON API) under uvicorn"),
     "worker": ("qingshan.core.worker", "run background jobs and periodic schedules"),
+    "gateway": ("qingshan.gateway.cli", "run the HJ 212 ingestion server for data loggers"),
+    "simulate": ("qingshan.simulator.cli", "simulate HJ 212 data loggers (demos, load tests)"),
     "hj212": ("qingshan.hj212.cli", "HJ 212 field tools: decode / encode / check packets"),
     "quality": ("qingshan.quality.cli", "air AQI and surface-water classes from CSV files"),
 }

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "qingshan.core",
     "qingshan.registry",
     "qingshan.permits",
+    "qingshan.monitoring",
     "qingshan.exchange",
     "qingshan.demo",
     "qingshan.web",

@@ -1,0 +1,390 @@
+"""The gateway server: connections in, authenticated packets to the writer, answers out.
+
+Every connection is a small asyncio Protocol that feeds its bytes to its own sans-I/O
+decoder; the work per read is bounded by the buffer limit, so one hostile connection never
+holds up the others. A packet is answered only after the batch that holds it has been
+committed (ARCHITECTURE.md: acknowledged data is never lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from qingshan.gateway.config import GatewayConfig
+from qingshan.gateway.metrics import GatewayMetrics
+from qingshan.gateway.readings import data_time_epoch, reading_rows
+from qingshan.gateway.sink import Accepted, Batch, DeviceKey, SessionClosed, SessionOpened, Sink
+from qingshan.gateway.writer import BatchWriter
+from qingshan.hj212 import Decoder, Frame, FrameError, answer_for
+from qingshan.registry.passwords import device_password_matches  # pure hashlib, no Django
+
+log = logging.getLogger("qingshan.gateway")
+
+REFUSED, FRAME_ERROR = 0, 1
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class LoggerConnection(asyncio.Protocol):
+    """One data logger's TCP connection."""
+
+    def __init__(self, gateway: Gateway, conn_id: int) -> None:
+        self.gateway = gateway
+        self.conn_id = conn_id
+        self.transport: asyncio.Transport | None = None
+        self.peer = "?"
+        self.host = "?"
+        self.decoder = Decoder(lenient=gateway.config.lenient, max_buffer=gateway.config.max_buffer)
+        self.device_id: int | None = None
+        self.connected_ms = now_ms()
+        self.last_frame = time.monotonic()
+        self.partial_since: float | None = None
+        self.packets = 0
+        self.refusals = 0
+        self.paused = False
+        self.closing = False
+
+    # asyncio callbacks -----------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        self.host = str(peer[0])
+        self.peer = f"{peer[0]}:{peer[1]}"
+        self.gateway.connection_made(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        for event in self.decoder.receive_data(data):
+            self.gateway.handle_event(self, event)
+            if self.closing:
+                return
+        # a started frame must finish within frame_timeout (slow-sender protection)
+        if self.decoder_has_partial():
+            self.partial_since = self.partial_since or time.monotonic()
+        else:
+            self.partial_since = None
+
+    def eof_received(self) -> bool | None:
+        for event in self.decoder.receive_data(b""):
+            self.gateway.handle_event(self, event)
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.gateway.connection_lost(self, "peer closed" if exc is None else str(exc)[:60])
+
+    # helpers ---------------------------------------------------------------------------
+    def decoder_has_partial(self) -> bool:
+        return self.decoder.buffered > 0  # bytes held for a frame not finished yet
+
+    def close(self, reason: str) -> None:
+        if self.closing or self.transport is None:
+            return
+        self.closing = True
+        self.close_reason = reason
+        self.transport.close()
+
+    def pause(self) -> None:
+        if not self.paused and self.transport is not None and not self.closing:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        if self.paused and self.transport is not None and not self.closing:
+            self.paused = False
+            self.transport.resume_reading()
+
+
+class Gateway:
+    def __init__(self, config: GatewayConfig, sink: Sink, metrics: GatewayMetrics | None = None):
+        self.config = config
+        self.sink = sink
+        self.metrics = metrics or GatewayMetrics()
+        self.devices: Mapping[str, DeviceKey] = {}
+        self._verified: dict[str, str] = {}  # MN → password that matched its digest
+        self.connections: dict[int, LoggerConnection] = {}
+        self.per_host: dict[str, int] = {}
+        self.refused_hosts: dict[str, float] = {}  # host → monotonic time of last refusal
+        self.pending = 0
+        self.paused = False
+        self._ids = itertools.count(1)
+        self._server: asyncio.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.writer: BatchWriter | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.committed_packets = 0
+
+    # life cycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await self._loop.run_in_executor(None, self._reset_and_load)
+        self.writer = BatchWriter(
+            self.sink,
+            on_commit=self._committed,
+            batch_size=self.config.batch_size,
+            commit_interval=self.config.commit_interval,
+            call_in_loop=self._loop.call_soon_threadsafe,
+        )
+        self.writer.start()
+        self._server = await self._loop.create_server(
+            self._new_connection, self.config.host, self.config.port, backlog=4096
+        )
+        self._tasks = [asyncio.create_task(self._housekeeping())]
+        log.info(
+            "event=listening host=%s port=%s devices=%d",
+            self.config.host,
+            self.bound_port,
+            len(self.devices),
+        )
+
+    @property
+    def bound_port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def _reset_and_load(self) -> None:
+        self.sink.reset_connections(now_ms=now_ms())
+        self._set_devices(self.sink.load_devices())
+
+    def _set_devices(self, devices: Mapping[str, DeviceKey]) -> None:
+        self.devices = devices
+        self._verified = {}
+
+    async def stop(self) -> None:
+        """Stop accepting, commit what was accepted, send the answers owed, then close."""
+        for task in self._tasks:
+            task.cancel()
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self.connections.values()):
+            conn.pause()  # no new packets; answers can still be written
+        assert self.writer is not None and self._loop is not None
+        await self._loop.run_in_executor(None, self.writer.drain)
+        await asyncio.sleep(0)  # let the last commit callbacks write their answers
+        for conn in list(self.connections.values()):
+            conn.close("gateway shutdown")  # close() sends what is buffered first
+        await asyncio.sleep(0.05)  # connection_lost callbacks record the session ends
+        await self._loop.run_in_executor(None, self.writer.stop)
+        await self._loop.run_in_executor(None, self.sink.close)
+        log.info("event=stopped committed=%d", self.committed_packets)
+
+    # connections -----------------------------------------------------------------------
+    def _new_connection(self) -> LoggerConnection:
+        return LoggerConnection(self, next(self._ids))
+
+    def connection_made(self, conn: LoggerConnection) -> None:
+        cfg = self.config
+        reason = None
+        if len(self.connections) >= cfg.max_connections:
+            reason = "max-connections"
+        elif self.per_host.get(conn.host, 0) >= cfg.max_per_peer:
+            reason = "max-per-peer"
+        elif not self._throttle_allows(conn.host):
+            reason = "refused-peer"
+        if reason:
+            self.metrics.connections_refused.labels(reason).inc()
+            conn.closing = True
+            assert conn.transport is not None
+            conn.transport.abort()
+            return
+        self.connections[conn.conn_id] = conn
+        self.per_host[conn.host] = self.per_host.get(conn.host, 0) + 1
+        self.metrics.connections.set(len(self.connections))
+        if self.paused:
+            conn.pause()
+
+    def _throttle_allows(self, host: str) -> bool:
+        """A host whose connection was closed for refused packets may open one new
+        connection per cooldown; its other, well-behaved connections are left alone."""
+        last = self.refused_hosts.get(host)
+        now = time.monotonic()
+        if last is None:
+            return True
+        if now - last < self.config.refused_peer_cooldown:
+            return False
+        self.refused_hosts[host] = now  # the next one waits a full cooldown again
+        return True
+
+    def connection_lost(self, conn: LoggerConnection, reason: str) -> None:
+        if self.connections.pop(conn.conn_id, None) is None:
+            return
+        left = self.per_host.get(conn.host, 1) - 1
+        if left:
+            self.per_host[conn.host] = left
+        else:
+            self.per_host.pop(conn.host, None)
+        self.metrics.connections.set(len(self.connections))
+        if conn.device_id is not None and self.writer is not None:
+            self.writer.submit(
+                SessionClosed(
+                    conn.device_id,
+                    conn.peer,
+                    conn.connected_ms,
+                    now_ms(),
+                    conn.packets,
+                    getattr(conn, "close_reason", reason),
+                )
+            )
+
+    # packets ---------------------------------------------------------------------------
+    def handle_event(self, conn: LoggerConnection, event: Frame | FrameError) -> None:
+        conn.last_frame = time.monotonic()
+        if isinstance(event, FrameError):
+            self._frame_error(conn, event)
+            return
+        packet = event.packet
+        device = self.devices.get(packet.mn or "")
+        if device is None or not device.active or not self._password_ok(device, packet.pw):
+            self._refuse(conn, packet.mn, packet.pw, device)
+            return
+        self._accept(conn, event, device)
+
+    def _password_ok(self, device: DeviceKey, pw: str | None) -> bool:
+        if pw is None:
+            return False
+        if self._verified.get(device.mn) == pw:
+            return True
+        if device_password_matches(pw, device.password_digest):
+            self._verified[device.mn] = pw
+            return True
+        return False
+
+    def _frame_error(self, conn: LoggerConnection, error: FrameError) -> None:
+        self.metrics.frames.labels(error.code.value, "").inc()
+        mn = error.packet.mn if error.packet is not None else None
+        device = self.devices.get(mn or "")
+        if device is not None and self.writer is not None:
+            self.writer.submit(("count", device.device_id, FRAME_ERROR))
+
+    def _refuse(
+        self, conn: LoggerConnection, mn: str | None, pw: str | None, device: DeviceKey | None
+    ) -> None:
+        reason = (
+            "unknown-device"
+            if device is None
+            else "inactive"
+            if not device.active
+            else "bad-password"
+        )
+        self.metrics.frames.labels(reason, "").inc()
+        log.warning("event=refused reason=%s peer=%s mn=%s", reason, conn.peer, (mn or "")[:24])
+        if device is not None and self.writer is not None:
+            self.writer.submit(("count", device.device_id, REFUSED))
+        conn.refusals += 1
+        if conn.refusals >= self.config.refusals_before_close:
+            self.refused_hosts[conn.host] = time.monotonic()
+            conn.close("too many refused packets")
+
+    def _accept(self, conn: LoggerConnection, frame: Frame, device: DeviceKey) -> None:
+        packet = frame.packet
+        received = now_ms()
+        data_time = data_time_epoch(packet)
+        if conn.device_id is None:
+            conn.device_id = device.device_id
+            assert self.writer is not None
+            self.writer.submit(SessionOpened(device.device_id, conn.peer, conn.connected_ms))
+        conn.packets += 1
+        cn = (packet.cn or "")[:4]
+        self.metrics.frames.labels("accepted", cn).inc()
+        version = packet.version
+        accepted = Accepted(
+            conn_id=conn.conn_id,
+            received_ms=received,
+            peer=conn.peer[:64],
+            device_id=device.device_id,
+            st=(packet.st or "")[:4],
+            cn=cn,
+            qn=(packet.qn or "")[:20],
+            flag=packet.flag,
+            version=version.value if version is not None else "",
+            data_time=data_time,
+            warnings=",".join(w.value for w in frame.warnings)[:200],
+            raw=frame.raw,
+            readings=reading_rows(
+                packet, point_id=device.point_id, data_time=data_time, received_ms=received
+            ),
+            answer=answer_for(packet),
+        )
+        assert self.writer is not None
+        self.writer.submit(accepted)
+        self.pending += 1
+        if self.pending >= self.config.max_pending and not self.paused:
+            self._pause_all()
+
+    # after commit ----------------------------------------------------------------------
+    def _committed(self, batch: Batch, seconds: float, submitted: int) -> None:
+        self.metrics.commit_seconds.observe(seconds)
+        if batch.packets:
+            self.metrics.batch_size.observe(len(batch.packets))
+        for accepted in batch.packets:
+            if accepted.answer is None:
+                continue
+            conn = self.connections.get(accepted.conn_id)
+            if conn is not None and conn.transport is not None and not conn.closing:
+                conn.transport.write(accepted.answer)
+                self.metrics.acks.inc()
+        self.committed_packets += len(batch.packets)
+        self.pending -= submitted  # stored or (after repeated failure) left unanswered
+        self.metrics.pending.set(self.pending)
+        if self.paused and self.pending <= self.config.max_pending // 2:
+            self._resume_all()
+
+    def _pause_all(self) -> None:
+        self.paused = True
+        self.metrics.paused.set(1)
+        for conn in self.connections.values():
+            conn.pause()
+
+    def _resume_all(self) -> None:
+        self.paused = False
+        self.metrics.paused.set(0)
+        for conn in self.connections.values():
+            conn.resume()
+
+    # housekeeping ----------------------------------------------------------------------
+    async def _housekeeping(self) -> None:
+        assert self._loop is not None
+        last_refresh = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            now = time.monotonic()
+            self._close_stale(now)
+            if now - last_refresh >= self.config.device_refresh:
+                last_refresh = now
+                await self.refresh_devices()
+
+    async def refresh_devices(self) -> None:
+        assert self._loop is not None
+        try:
+            devices = await self._loop.run_in_executor(None, self.sink.load_devices)
+        except Exception:
+            log.exception("event=device-refresh-failed")
+            return
+        self._set_devices(devices)
+
+    def _close_stale(self, now: float) -> None:
+        cfg = self.config
+        for conn in list(self.connections.values()):
+            if conn.paused:
+                continue  # waiting on us, not on them
+            if conn.partial_since is not None and now - conn.partial_since > cfg.frame_timeout:
+                conn.close("frame timeout")
+            elif now - conn.last_frame > cfg.idle_timeout:
+                conn.close("idle timeout")
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "connections": len(self.connections),
+            "pending": self.pending,
+            "paused": self.paused,
+            "committed": self.committed_packets,
+            "devices": len(self.devices),
+        }
