@@ -44,7 +44,7 @@ migrations-check:
 
 # the protocol codec must be covered branch by branch, without Django
 test-hj212:
-	$(PY) -m pytest tests/hj212 -p no:django -p no:cacheprovider -q --confcutdir=tests/hj212 \
+	$(PY) -m pytest tests/hj212 -p no:django -p no:cacheprovider -q \
 		--cov=qingshan.hj212 --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100
 
 test-suite:

@@ -6,17 +6,20 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.test import Client
 
-from qingshan.core.choices import Role
-from qingshan.core.models import User
-from qingshan.permits.models import Permit, PermitLimit
-from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+# Django models are imported inside the fixtures: the pure suites (tests/hj212,
+# tests/quality) run without Django (`-p no:django`) and must be able to load this file.
 from qingshan.registry.passwords import device_password_digest
 from qingshan.registry.validators import credit_code_complete, organization_code_check_char
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from qingshan.core.models import User
+    from qingshan.registry.models import Enterprise
 
 _seq = itertools.count(1)
 
@@ -31,6 +34,8 @@ def credit_code_for(region_code: str, n: int) -> str:
 
 @pytest.fixture
 def make_enterprise(db: Any) -> Callable[..., Enterprise]:
+    from qingshan.registry.models import Enterprise
+
     def make(region_code: str = KEQIAO, **fields: Any) -> Enterprise:
         n = next(_seq)
         values: dict[str, Any] = {
@@ -49,6 +54,9 @@ def make_enterprise(db: Any) -> Callable[..., Enterprise]:
 @pytest.fixture
 def make_site(make_enterprise: Callable[..., Enterprise]) -> Callable[..., dict[str, Any]]:
     """An enterprise with one air outlet, one point, one device and a permit with a limit."""
+
+    from qingshan.permits.models import Permit, PermitLimit
+    from qingshan.registry.models import Device, MonitoringPoint, Outlet
 
     def make(region_code: str = KEQIAO) -> dict[str, Any]:
         enterprise = make_enterprise(region_code)
@@ -92,6 +100,8 @@ def make_site(make_enterprise: Callable[..., Enterprise]) -> Callable[..., dict[
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
+    from qingshan.core.models import User
+
     def make(role: str, region_code: str = "", enterprise: Enterprise | None = None) -> User:
         n = next(_seq)
         return User.objects.create_user(
@@ -111,6 +121,8 @@ def users(
     make_user: Callable[..., User], make_site: Callable[..., dict[str, Any]]
 ) -> dict[str, Any]:
     """Every role, plus two sites: one in 柯桥区 (330603) and one in 上虞区 (330604)."""
+    from qingshan.core.choices import Role
+
     keqiao = make_site(KEQIAO)
     shangyu = make_site(SHANGYU)
     return {
@@ -127,6 +139,8 @@ def users(
 
 
 def client_for(user: User | None) -> Client:
+    from django.test import Client
+
     client = Client()
     if user is not None:
         client.force_login(user)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("exchange/", include("qingshan.exchange.urls")),
+    path("monitoring/", include("qingshan.monitoring.urls")),
     path("", include("qingshan.web.urls")),
 ]

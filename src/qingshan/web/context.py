@@ -18,6 +18,7 @@ MENU: list[tuple[str, Any, str, set[str] | None]] = [
     ("enterprise-list", pgettext_lazy("heading", "排污单位"), "building", None),
     ("point-list", pgettext_lazy("heading", "监控点"), "geo-alt", None),
     ("device-list", pgettext_lazy("heading", "数采仪"), "cpu", {"admin", "regulator", "inspector"}),
+    ("monitoring:gateway-status", _("接入状态"), "broadcast", None),
     ("permit-list", _("排污许可"), "file-earmark-text", None),
     # everyone may export what they see; the exchange page offers import only to who may import
     ("exchange:home", _("Excel 导入导出"), "file-earmark-spreadsheet", None),

@@ -1,0 +1,102 @@
+"""Gateway → database: every acknowledged packet stored exactly once, resends included."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from qingshan.gateway.config import GatewayConfig
+from qingshan.gateway.server import Gateway
+from qingshan.hj212 import CHINA_TZ
+from qingshan.monitoring.choices import PeriodKind
+from qingshan.monitoring.models import DeviceSession, DeviceState, RawPacket, Reading
+from qingshan.monitoring.sink import DatabaseSink
+from tests.gateway.helpers import FACTORS, Logger, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CONFIG = GatewayConfig(port=0, metrics_port=None, commit_interval=0.005)
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+async def with_gateway(scenario, **overrides):
+    gateway = Gateway(dataclasses.replace(CONFIG, **overrides), DatabaseSink())
+    await gateway.start()
+    try:
+        await scenario(gateway)
+    finally:
+        await gateway.stop()
+
+
+def test_acknowledged_packets_are_stored_once_even_when_resent(users):
+    device = users["keqiao"]["device"]
+    point = users["keqiao"]["point"]
+    start = dt.datetime(2026, 11, 22, 10, 0, tzinfo=CHINA_TZ)
+    packets = [
+        upload(device.mn, qn=f"2026112210{i:07d}", when=start + dt.timedelta(seconds=30 * i),
+               value=f"{10 + i}.5")
+        for i in range(20)
+    ]
+
+    async def scenario(gateway):
+        logger = await Logger.connect(gateway.bound_port)
+        for packet in packets:
+            await logger.send(packet)
+            assert (await logger.answer()).cn == "9014"
+        for packet in packets[:5]:  # the logger missed these answers and resends
+            await logger.send(packet)
+            assert (await logger.answer()).cn == "9014"
+        hourly = upload(device.mn, cn="2061", qn="20261122110000000", when=start)
+        await logger.send(hourly)
+        await logger.answer()
+        await logger.close()
+
+    run(with_gateway(scenario))
+    readings = Reading.objects.filter(point=point)
+    assert readings.filter(period=PeriodKind.RTD).count() == 20 * len(FACTORS)
+    assert readings.filter(period=PeriodKind.HOUR).count() == len(FACTORS)
+    first = readings.get(factor_code="a21026", period=PeriodKind.RTD, data_time=start)
+    assert first.value == 10.5 and first.flag == "N"
+    assert RawPacket.objects.filter(device=device).count() == 26  # resends kept as evidence
+    raw = RawPacket.objects.filter(device=device).order_by("id").first()
+    assert bytes(raw.raw) == packets[0].rstrip(b"\r\n") or bytes(raw.raw) == packets[0]
+    state = DeviceState.objects.get(device=device)
+    assert state.packets == 26 and state.last_cn == "2061" and not state.connected
+    session = DeviceSession.objects.get(device=device)
+    assert session.packets == 26 and session.disconnected_at is not None
+
+
+def test_refused_and_broken_frames_are_counted_for_the_device(users):
+    device = users["keqiao"]["device"]
+
+    async def scenario(gateway):
+        logger = await Logger.connect(gateway.bound_port)
+        await logger.send(upload(device.mn, pw="000000"))
+        bad = bytearray(upload(device.mn, qn="20261122100000002"))
+        bad[-6] = ord("0") if bad[-6] != ord("0") else ord("1")  # break the CRC
+        await logger.send(bytes(bad))
+        await logger.send(upload(device.mn, qn="20261122100000003"))
+        assert (await logger.answer()).qn == "20261122100000003"
+        await logger.close()
+
+    run(with_gateway(scenario))
+    state = DeviceState.objects.get(device=device)
+    assert (state.packets, state.refused, state.frame_errors) == (1, 1, 1)
+
+
+def test_restart_closes_sessions_left_open_by_a_crash(users):
+    device = users["keqiao"]["device"]
+    DeviceState.objects.create(device=device, connected=True)
+    DeviceSession.objects.create(device=device, peer="10.0.0.1:5000", connected_at=1_790_000_000_000)
+
+    async def scenario(gateway):
+        await asyncio.sleep(0)
+
+    run(with_gateway(scenario))
+    assert not DeviceState.objects.get(device=device).connected
+    assert DeviceSession.objects.get(device=device).close_reason == "gateway restarted"

@@ -1,0 +1,39 @@
+from django.urls import reverse
+
+from qingshan.monitoring.models import DeviceState
+
+URL = reverse("monitoring:gateway-status")
+
+
+def test_regulator_sees_online_devices_with_their_last_packet_and_errors(users, api_client):
+    device = users["keqiao"]["device"]
+    DeviceState.objects.create(
+        device=device, connected=True, peer="10.8.1.20:40211", last_seen_at=1_795_000_000_000,
+        last_cn="2011", version="2017", packets=1234, refused=2, frame_errors=7,
+    )
+    page = api_client(users["regulator"]).get(URL).content.decode()
+    assert device.mn in page
+    assert "10.8.1.20:40211" in page
+    assert ">1234<" in page.replace(",", "")
+    assert users["shangyu"]["device"].mn in page  # never connected, still listed
+    assert "从未接入" in page
+
+
+def test_status_page_is_scoped(users, api_client):
+    page = api_client(users["county"]).get(URL).content.decode()
+    assert users["keqiao"]["device"].mn in page
+    assert users["shangyu"]["device"].mn not in page
+    page = api_client(users["other_enterprise"]).get(URL).content.decode()
+    assert users["keqiao"]["device"].mn not in page
+
+
+def test_online_filter(users, api_client):
+    DeviceState.objects.create(device=users["keqiao"]["device"], connected=True)
+    page = api_client(users["regulator"]).get(URL, {"online": "1"}).content.decode()
+    assert users["keqiao"]["device"].mn in page
+    assert users["shangyu"]["device"].mn not in page
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/login/" in response["Location"]
