@@ -8,8 +8,15 @@ URL = reverse("monitoring:gateway-status")
 def test_regulator_sees_online_devices_with_their_last_packet_and_errors(users, api_client):
     device = users["keqiao"]["device"]
     DeviceState.objects.create(
-        device=device, connected=True, peer="10.8.1.20:40211", last_seen_at=1_795_000_000_000,
-        last_cn="2011", version="2017", packets=1234, refused=2, frame_errors=7,
+        device=device,
+        connected=True,
+        peer="10.8.1.20:40211",
+        last_seen_at=1_795_000_000_000,
+        last_cn="2011",
+        version="2017",
+        packets=1234,
+        refused=2,
+        frame_errors=7,
     )
     page = api_client(users["regulator"]).get(URL).content.decode()
     assert device.mn in page

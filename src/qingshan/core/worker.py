@@ -1,7 +1,7 @@
 """`qingshan worker`: background jobs on a schedule.
 
-Jobs are plain functions registered in ``JOBS`` with their interval; later issues add
-theirs (offline detection, hourly statistics, overdue escalation, credit recomputation).
+Jobs are plain functions with an interval. Each app registers its own in its
+``AppConfig.ready()`` with :func:`register_job`, so this module knows none of them.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ class Job:
     run: Callable[[], object]
 
 
-def _permits_expire() -> object:
-    from qingshan.permits.services import permits_expire
-
-    return permits_expire()
+JOBS: list[Job] = []
 
 
-JOBS: list[Job] = [Job("permits.expire", 3600, _permits_expire)]
+def register_job(job: Job) -> None:
+    if all(existing.name != job.name for existing in JOBS):
+        JOBS.append(job)
 
 
 def run_due(last_run: dict[str, float], now: float) -> list[str]:

@@ -75,3 +75,13 @@ def reading_partitions_ensure(
         )
         created.append(name)
     return created
+
+
+def partitions_maintain() -> list[str]:
+    """Worker job: keep next months' reading partitions ready (PostgreSQL only)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        return reading_partitions_ensure(cursor, today=dt.date.today())

@@ -6,3 +6,9 @@ class PermitsConfig(AppConfig):
     name = "qingshan.permits"
     label = "permits"
     verbose_name = _("排污许可")
+
+    def ready(self) -> None:
+        from qingshan.core.worker import Job, register_job
+        from qingshan.permits.services import permits_expire
+
+        register_job(Job("permits.expire", 3600, permits_expire))
