@@ -42,7 +42,8 @@ examples:
   qingshan simulate --devices 5 --bad-crc 0.1 --split 0.2 --offline 0.5
   qingshan simulate --synthetic 5 --hostile wrong-password --count 20
 
-synthetic devices: MN = PREFIX + 8-digit index from 1 (default {SYNTHETIC_PREFIX}00000001),
+synthetic devices: MN = PREFIX + index from 1, zero-padded to 24 characters
+(default {SYNTHETIC_PREFIX}0000000000000000001),
 one password (default {SYNTHETIC_PASSWORD}); odd indexes are stack-gas points (ST=31), even
 ones wastewater outlets (ST=32) — see docs/simulator.md.
 hostile modes: {", ".join(HOSTILE_MODES)}.

@@ -99,8 +99,9 @@ def load_devices_csv(path: str | Path) -> list[DeviceSpec]:
 
 
 def synthetic_mn(index: int, prefix: str = SYNTHETIC_PREFIX) -> str:
-    """MN of synthetic device ``index`` (1-based): the prefix and the index in 8 digits."""
-    return f"{prefix}{index:08d}"
+    """MN of synthetic device ``index`` (1-based): the prefix, then the index zero-padded
+    to 24 characters in all (the 2017 MN length), e.g. ``QSSIM0000000000000000001``."""
+    return f"{prefix}{index:0{max(1, 24 - len(prefix))}d}"
 
 
 def synthetic_devices(
@@ -110,8 +111,8 @@ def synthetic_devices(
     (:data:`GAS_FACTORS`, ST=31), even ones wastewater outlets (:data:`WATER_FACTORS`,
     ST=32); MN :func:`synthetic_mn`, one password for all. A benchmark registers the same
     list in the gateway's registry by calling this function with the same arguments."""
-    if len(synthetic_mn(count, prefix)) > 24:
-        raise ValueError("MN prefix too long: HJ 212-2017 MNs have at most 24 characters")
+    if len(synthetic_mn(count, prefix)) > 24 or not prefix.isalnum():
+        raise ValueError("MN prefix: letters and digits, leaving room for the index in 24")
     return [
         DeviceSpec(
             mn=synthetic_mn(i, prefix),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
+from time import monotonic
 from typing import TYPE_CHECKING, cast
 
 from qingshan.hj212 import (
@@ -250,7 +251,8 @@ class Logger(asyncio.Protocol):
             self._write(data)
         if out.ack:
             now = self.sim.loop.time()
-            out.sent_at = now + delay
+            # latency uses its own clock: uvloop's loop.time() is cached per iteration (ms)
+            out.sent_at = monotonic() + delay
             self.inflight[out.key] = out
             self.sim.add_timeout(now + delay + self.sim.config.ack_timeout, self, out)
 
@@ -359,7 +361,7 @@ class Logger(asyncio.Protocol):
             stats.late_acks += 1
             return
         stats.acked += 1
-        stats.ack_latency(self.sim.loop.time() - out.sent_at)
+        stats.ack_latency(monotonic() - out.sent_at)
         log = self.sim.ack_log
         if log is not None:
             log.write(f"{self.spec.mn},{out.qn},{out.cn},{data_time(out.epoch)}\n")
