@@ -10,7 +10,7 @@ class GatewayConfig:
     host: str = "127.0.0.1"  # loopback unless told otherwise; loggers need --host 0.0.0.0
     port: int = 9212
     # storage: one transaction per batch; a batch closes at batch_size or commit_interval
-    batch_size: int = 2000
+    batch_size: int = 5000
     commit_interval: float = 0.01
     # back-pressure: packets accepted but not yet committed; reading stops above it
     max_pending: int = 20000

@@ -13,7 +13,7 @@ import itertools
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from qingshan.gateway.config import GatewayConfig
 from qingshan.gateway.metrics import GatewayMetrics
@@ -53,8 +53,8 @@ class LoggerConnection(asyncio.Protocol):
 
     # asyncio callbacks -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports implement asyncio.Transport without subclassing it
+        self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername") or ("?", 0)
         self.host = str(peer[0])
         self.peer = f"{peer[0]}:{peer[1]}"
@@ -121,6 +121,7 @@ class Gateway:
         self.writer: BatchWriter | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.committed_packets = 0
+        self._frame_counters: dict[tuple[str, str], Any] = {}
 
     # life cycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -247,6 +248,14 @@ class Gateway:
             return
         self._accept(conn, event, device)
 
+    def _frames(self, verdict: str, cn: str) -> Any:
+        """The frame counter for (verdict, command), looked up once (labels() is slow)."""
+        key = (verdict, cn)
+        counter = self._frame_counters.get(key)
+        if counter is None:
+            counter = self._frame_counters[key] = self.metrics.frames.labels(verdict, cn)
+        return counter
+
     def _password_ok(self, device: DeviceKey, pw: str | None) -> bool:
         if pw is None:
             return False
@@ -258,7 +267,7 @@ class Gateway:
         return False
 
     def _frame_error(self, conn: LoggerConnection, error: FrameError) -> None:
-        self.metrics.frames.labels(error.code.value, "").inc()
+        self._frames(error.code.value, "").inc()
         mn = error.packet.mn if error.packet is not None else None
         device = self.devices.get(mn or "")
         if device is not None and self.writer is not None:
@@ -274,7 +283,7 @@ class Gateway:
             if not device.active
             else "bad-password"
         )
-        self.metrics.frames.labels(reason, "").inc()
+        self._frames(reason, "").inc()
         log.warning("event=refused reason=%s peer=%s mn=%s", reason, conn.peer, (mn or "")[:24])
         if device is not None and self.writer is not None:
             self.writer.submit(("count", device.device_id, REFUSED))
@@ -293,7 +302,7 @@ class Gateway:
             self.writer.submit(SessionOpened(device.device_id, conn.peer, conn.connected_ms))
         conn.packets += 1
         cn = (packet.cn or "")[:4]
-        self.metrics.frames.labels("accepted", cn).inc()
+        self._frames("accepted", cn).inc()
         version = packet.version
         accepted = Accepted(
             conn_id=conn.conn_id,
@@ -324,13 +333,15 @@ class Gateway:
         self.metrics.commit_seconds.observe(seconds)
         if batch.packets:
             self.metrics.batch_size.observe(len(batch.packets))
+        sent = 0
         for accepted in batch.packets:
             if accepted.answer is None:
                 continue
             conn = self.connections.get(accepted.conn_id)
             if conn is not None and conn.transport is not None and not conn.closing:
                 conn.transport.write(accepted.answer)
-                self.metrics.acks.inc()
+                sent += 1
+        self.metrics.acks.inc(sent)
         self.committed_packets += len(batch.packets)
         self.pending -= submitted  # stored or (after repeated failure) left unanswered
         self.metrics.pending.set(self.pending)

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '原始报文',
                 'verbose_name_plural': '原始报文',
-                'indexes': [models.Index(fields=['device', 'received_at'], name='rawpacket_device_time'), models.Index(fields=['device', 'cn', 'data_time'], name='rawpacket_device_data')],
+                'indexes': [models.Index(fields=['device', 'data_time'], name='rawpacket_device_data')],
             },
         ),
     ]
