@@ -193,5 +193,53 @@ def wait_port_free(seconds: float = 1.0) -> None:
     time.sleep(seconds)
 
 
+def _verify(ack_log: str) -> None:
+    """Check every acknowledged packet of an ack log (mn,qn,cn,data_time) is stored:
+    its raw packet at least once (resends are kept) and its readings exactly once."""
+    import django
+
+    django.setup()
+    from qingshan.gateway.readings import data_time_epoch
+    from qingshan.hj212 import CP, Packet
+    from qingshan.monitoring.models import RawPacket, Reading
+    from qingshan.registry.models import Device
+
+    devices = {d.mn: d for d in Device.objects.select_related("point")}
+    checked = missing = 0
+    for line in Path(ack_log).read_text().splitlines():
+        mn, qn, cn, data_time = line.split(",")
+        if cn != "2011":
+            continue
+        device = devices[mn]
+        epoch = data_time_epoch(Packet(cp=CP.from_dict({"DataTime": data_time})))
+        readings = Reading.objects.filter(point=device.point_id, period=1, data_time=epoch).count()
+        raws = RawPacket.objects.filter(device=device, qn=qn).count()
+        checked += 1
+        if readings != len(device.point.factors) or raws < 1:
+            missing += 1
+    print(json.dumps({"checked": checked, "missing": missing}))
+
+
+def verify_acknowledged(env: dict[str, str], ack_log: Path) -> dict[str, int]:
+    done = subprocess.run(
+        [PYTHON, __file__, "verify", str(ack_log)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["register"]:
     _register(int(sys.argv[2]))
+if __name__ == "__main__" and sys.argv[1:2] == ["verify"]:
+    _verify(sys.argv[2])

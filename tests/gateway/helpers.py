@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 from qingshan.hj212 import CHINA_TZ, CP, Decoder, Frame, Packet, encode_packet, format_time
@@ -70,7 +71,5 @@ class Logger:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
-        except ConnectionError:
-            pass

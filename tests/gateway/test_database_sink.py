@@ -38,8 +38,12 @@ def test_acknowledged_packets_are_stored_once_even_when_resent(users):
     point = users["keqiao"]["point"]
     start = dt.datetime(2026, 11, 22, 10, 0, tzinfo=CHINA_TZ)
     packets = [
-        upload(device.mn, qn=f"2026112210{i:07d}", when=start + dt.timedelta(seconds=30 * i),
-               value=f"{10 + i}.5")
+        upload(
+            device.mn,
+            qn=f"2026112210{i:07d}",
+            when=start + dt.timedelta(seconds=30 * i),
+            value=f"{10 + i}.5",
+        )
         for i in range(20)
     ]
 
@@ -92,7 +96,9 @@ def test_refused_and_broken_frames_are_counted_for_the_device(users):
 def test_restart_closes_sessions_left_open_by_a_crash(users):
     device = users["keqiao"]["device"]
     DeviceState.objects.create(device=device, connected=True)
-    DeviceSession.objects.create(device=device, peer="10.0.0.1:5000", connected_at=1_790_000_000_000)
+    DeviceSession.objects.create(
+        device=device, peer="10.0.0.1:5000", connected_at=1_790_000_000_000
+    )
 
     async def scenario(gateway):
         await asyncio.sleep(0)

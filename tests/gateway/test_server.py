@@ -39,7 +39,12 @@ def test_upload_is_stored_then_answered_with_its_qn():
         logger = await Logger.connect(gateway.bound_port)
         await logger.send(upload(MN, qn="20261122100000123"))
         answer = await logger.answer()
-        assert (answer.cn, answer.qn, answer.st, answer.flag) == ("9014", "20261122100000123", "91", 4)
+        assert (answer.cn, answer.qn, answer.st, answer.flag) == (
+            "9014",
+            "20261122100000123",
+            "91",
+            4,
+        )
         assert len(sink.packets) == 1 and len(sink.readings) == len(FACTORS)
         assert sink.opened[0].device_id == 1
         await logger.close()
@@ -121,8 +126,7 @@ def test_hostile_connections_do_not_disturb_a_good_logger():
         slow = await Logger.connect(gateway.bound_port)
         for qn in range(5):
             await slow.send(b"##01"[qn % 4 : qn % 4 + 1])  # a byte at a time, never finished
-            await good.send(upload(MN, qn=f"2026112210000010{qn}",
-                                   when=None if qn == 0 else None, value=str(qn)))
+            await good.send(upload(MN, qn=f"2026112210000010{qn}", value=str(qn)))
             assert (await good.answer()).qn == f"2026112210000010{qn}"
             await asyncio.sleep(0.3)
         assert await slow.closed_by_peer(timeout=3)  # frame timeout
