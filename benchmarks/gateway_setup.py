@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def environment(kind: str) -> tuple[dict[str, str], Path]:
     return env, data_dir
 
 
-def _register(count: int) -> None:
+def _register(count: int, prefix: str = "QSSIM") -> None:
     """Register the simulator's ``count`` synthetic devices (runs inside Django)."""
     import django
 
@@ -56,12 +57,12 @@ def _register(count: int) -> None:
     from qingshan.registry.validators import credit_code_complete, organization_code_check_char
     from qingshan.simulator import synthetic_devices
 
-    devices = synthetic_devices(count)
+    devices = synthetic_devices(count, prefix=prefix)
     digest = device_password_digest(devices[0].password)
     with audit_context(user=None, via="benchmark"):
         enterprises = []
         for i in range(0, count, 10):
-            org = f"{i:08d}"
+            org = f"{zlib.crc32(prefix.encode()) % 1000:03d}{i:05d}"  # digits: GB 32100
             code = credit_code_complete("91330603" + org + organization_code_check_char(org))
             enterprises.append(
                 Enterprise(
@@ -92,8 +93,8 @@ def _register(count: int) -> None:
         )
 
 
-def register_devices(env: dict[str, str], count: int) -> None:
-    subprocess.run([PYTHON, __file__, "register", str(count)], env=env, check=True)
+def register_devices(env: dict[str, str], count: int, prefix: str = "QSSIM") -> None:
+    subprocess.run([PYTHON, __file__, "register", str(count), prefix], env=env, check=True)
 
 
 def pinned(cpu: int | None, argv: list[str]) -> list[str]:
@@ -240,6 +241,6 @@ def free_port() -> int:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["register"]:
-    _register(int(sys.argv[2]))
+    _register(int(sys.argv[2]), *sys.argv[3:4])
 if __name__ == "__main__" and sys.argv[1:2] == ["verify"]:
     _verify(sys.argv[2])
