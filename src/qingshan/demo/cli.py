@@ -48,6 +48,7 @@ def _setup_django() -> Path:
     django.setup()
     data_dir = Path(settings.DATA_DIR)
     data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["QINGSHAN_DATA_DIR"] = str(data_dir)  # the children use the same data
     return data_dir
 
 
@@ -103,11 +104,14 @@ def _warn_if_exposed(host: str) -> None:
     )
 
 
-def _serve(host: str, port: int) -> int:
-    from qingshan.demo.services import Children, demo_children
+def _serve(host: str, port: int, data_dir: Path) -> int:
+    from qingshan.demo.services import GATEWAY_PORT, Children, demo_children
     from qingshan.web.server import serve
 
-    with Children(demo_children(host, port)) as children:
+    print(
+        f"HJ 212 gateway: 127.0.0.1:{GATEWAY_PORT} (simulated data loggers are sending)", flush=True
+    )
+    with Children(demo_children(host, port, str(data_dir / "demo_devices.csv"))) as children:
         serve(host, port)
         failed = children.failed()
     for name, code in failed:
@@ -129,4 +133,4 @@ def main(argv: list[str]) -> int:
     if args.no_serve:
         return 0
     _warn_if_exposed(args.host)
-    return _serve(args.host, args.port)
+    return _serve(args.host, args.port, data_dir)

@@ -2,8 +2,8 @@
 
 The web server runs in the foreground (uvicorn handles Ctrl-C itself); every other
 platform process of the demo is a child started with the same Python, and all of them
-are stopped when the web server returns. Later issues add the HJ 212 gateway, the worker
-and the device simulator to ``demo_children``.
+are stopped when the web server returns: the HJ 212 gateway, the worker, and a simulator
+that drives every demo device in real time, so the platform is alive from the first minute.
 """
 
 from __future__ import annotations
@@ -20,10 +20,45 @@ class Child:
     argv: tuple[str, ...]  # arguments after `python -m`
 
 
-def demo_children(host: str, port: int) -> list[Child]:
-    """What runs alongside the web server. Nothing yet: gateway, worker and simulator
-    arrive with their issues, e.g. ``Child("gateway", ("qingshan", "gateway"))``."""
-    return []
+GATEWAY_PORT = 9212
+
+
+def demo_children(host: str, port: int, devices_csv: str) -> list[Child]:
+    """What runs alongside the web server. The gateway listens on loopback only; the
+    simulator sends real-time, minute, hourly and daily data for the demo devices."""
+    gateway = str(GATEWAY_PORT)
+    return [
+        # every simulated logger connects from 127.0.0.1: lift the per-address limit
+        Child(
+            "gateway",
+            (
+                "qingshan",
+                "gateway",
+                "--port",
+                gateway,
+                "--max-per-peer",
+                "5000",
+                "--log-level",
+                "WARNING",
+            ),
+        ),
+        Child("worker", ("qingshan", "worker")),
+        Child(
+            "simulator",
+            (
+                "qingshan",
+                "simulate",
+                "--port",
+                gateway,
+                "--devices-csv",
+                devices_csv,
+                "--rtd-interval",
+                "30",
+                "--progress",
+                "never",
+            ),
+        ),
+    ]
 
 
 class Children:
