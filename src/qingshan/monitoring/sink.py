@@ -59,6 +59,64 @@ DISCONNECT_SQL = (
 )
 
 
+RAW_COLUMNS = (
+    "received_at",
+    "device_id",
+    "peer",
+    "st",
+    "cn",
+    "qn",
+    "flag",
+    "version",
+    "data_time",
+    "warnings",
+    "raw",
+)
+READING_COLUMNS = (
+    "point_id",
+    "factor_code",
+    "period",
+    "data_time",
+    "value",
+    "min",
+    "max",
+    "cou",
+    "zs",
+    "flag",
+    "eflag",
+    "received_at",
+)
+
+
+def _copy_postgres(cursor: Any, raws: list[tuple[Any, ...]], readings: list[ReadingRow]) -> None:
+    """PostgreSQL: COPY is an order of magnitude cheaper than row-by-row INSERT.
+
+    Raw packets go straight in. Readings go through a temporary table first, because
+    COPY cannot skip duplicates, then one INSERT … SELECT … ON CONFLICT DO NOTHING keeps
+    the de-duplication of resent packets.
+    """
+    with cursor.copy(
+        f"COPY {RawPacket._meta.db_table} ({', '.join(RAW_COLUMNS)}) FROM STDIN"
+    ) as copy:
+        for row in raws:
+            copy.write_row(row)
+    if not readings:
+        return
+    table = Reading._meta.db_table
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS incoming_reading"
+        f" (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    columns = ", ".join(READING_COLUMNS)
+    with cursor.copy(f"COPY incoming_reading ({columns}) FROM STDIN") as copy:
+        for row in readings:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_reading"
+        " ON CONFLICT (point_id, factor_code, period, data_time) DO NOTHING"
+    )
+
+
 def _reading_key(row: ReadingRow) -> tuple[int, str, int, int]:
     return row[0], row[1], row[2], row[3]
 
@@ -136,31 +194,32 @@ class DatabaseSink:
             return sql.replace("%s", "?") if sqlite else sql
 
         if batch.packets:
-            c.executemany(
-                q(RAW_SQL),
-                [
-                    (
-                        p.received_ms,
-                        p.device_id,
-                        p.peer,
-                        p.st,
-                        p.cn,
-                        p.qn,
-                        p.flag,
-                        p.version,
-                        p.data_time,
-                        p.warnings,
-                        p.raw,
-                    )
-                    for p in batch.packets
-                ],
-            )
+            raws = [
+                (
+                    p.received_ms,
+                    p.device_id,
+                    p.peer,
+                    p.st,
+                    p.cn,
+                    p.qn,
+                    p.flag,
+                    p.version,
+                    p.data_time,
+                    p.warnings,
+                    p.raw,
+                )
+                for p in batch.packets
+            ]
             readings = [row for p in batch.packets for row in p.readings]
             # in key order the B-tree is walked forward instead of from the root for every
             # row: about a third less work per packet on SQLite (measured), fewer page misses
             readings.sort(key=_reading_key)
-            if readings:
-                c.executemany(q(READING_SQL), readings)
+            if sqlite:
+                c.executemany(q(RAW_SQL), raws)
+                if readings:
+                    c.executemany(q(READING_SQL), readings)
+            else:
+                _copy_postgres(c, raws, readings)
         if batch.opened:
             c.executemany(
                 q(SESSION_OPEN_SQL), [(o.device_id, o.peer, o.connected_ms) for o in batch.opened]
