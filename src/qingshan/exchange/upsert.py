@@ -107,18 +107,8 @@ def _permit(ctx: RowContext, number: str) -> Permit:
     return permit
 
 
-ENTERPRISE_DATA = (
-    "name",
-    "region_code",
-    "industry_code",
-    "address",
-    "longitude",
-    "latitude",
-    "is_key_discharger",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-)
+# every field the registry service accepts, except the natural key the row is found by
+ENTERPRISE_DATA = tuple(sorted(registry.ENTERPRISE_FIELDS - {"credit_code"}))
 
 
 def enterprise_row(ctx: RowContext, values: Values) -> str:
