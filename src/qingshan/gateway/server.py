@@ -50,6 +50,7 @@ class LoggerConnection(asyncio.Protocol):
         self.refusals = 0
         self.paused = False
         self.closing = False
+        self.close_reason = ""
 
     # asyncio callbacks -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -231,7 +232,7 @@ class Gateway:
                     conn.connected_ms,
                     now_ms(),
                     conn.packets,
-                    getattr(conn, "close_reason", reason),
+                    conn.close_reason or reason,
                 )
             )
 
@@ -383,6 +384,11 @@ class Gateway:
 
     def _close_stale(self, now: float) -> None:
         cfg = self.config
+        # forget refused hosts once they have been quiet for a while (a scan of many
+        # addresses must not grow this table forever)
+        forget = now - 10 * cfg.refused_peer_cooldown
+        for host in [h for h, t in self.refused_hosts.items() if t < forget]:
+            del self.refused_hosts[host]
         for conn in list(self.connections.values()):
             if conn.paused:
                 continue  # waiting on us, not on them
