@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import runpy
 import sys
@@ -227,3 +228,19 @@ def test_python_dash_m(
         runpy.run_module("qingshan.hj212", run_name="__main__")
     assert exit_info.value.code == 0
     assert "frames" in capsys.readouterr().out
+
+
+def test_reader_gone_stops_quietly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capture = tmp_path / "many.bin"
+    capture.write_bytes(
+        b"##0087QN=20160801085857223;ST=32;CN=2012;PW=123456;"
+        b"MN=010000A8900016F000169DC0;Flag=5;CP=&&&&3C00\r\n" * 5000
+    )
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `qingshan hj212 decode capture | head` after head exits
+    with open(write_end, "w") as broken:
+        monkeypatch.setattr(sys, "stdout", broken)
+        assert main(["decode", str(capture)]) == 0
+    assert capsys.readouterr().err == ""

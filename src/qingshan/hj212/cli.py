@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -103,6 +104,13 @@ def main(argv: list[str]) -> int:
         if args.command == "encode":
             return _encode(args.file, args.oversize_ok)
         return _check(args.file, args.lenient)
+    except BrokenPipeError:
+        # the reader went away (`… | head`): stop quietly, as Unix tools do; stdout now
+        # points at /dev/null so the interpreter's final flush does not complain either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 0
     except OSError as exc:
         print(f"qingshan hj212: {exc}", file=sys.stderr)
         return 2
