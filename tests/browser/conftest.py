@@ -30,7 +30,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+# module scope, not session: Playwright's sync API keeps an event loop running on this
+# thread while it is open, and later asyncio tests (gateway, simulator) need the thread free
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
