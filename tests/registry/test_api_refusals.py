@@ -168,3 +168,17 @@ def test_region_code_must_be_six_digits(users, api_client):
     response = post(api_client(users["admin"]), "enterprises", enterprise_body(region_code="3306"))
     assert response.status_code == 422
     assert "region_code" in response.json()["error"]["fields"]
+
+
+def test_errors_follow_the_callers_language(users, api_client):
+    good = enterprise_body()["credit_code"]
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    response = api_client(users["county"]).post(
+        "/api/v1/enterprises",
+        json.dumps(enterprise_body(credit_code=wrong)),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    error = response.json()["error"]
+    assert error["message"] == "Validation failed"
+    assert error["fields"]["credit_code"][0].startswith("Wrong check character: character 18")

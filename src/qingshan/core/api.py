@@ -8,6 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -71,22 +72,26 @@ def _django_fields(exc: ValidationError) -> dict[str, list[str]]:
 def install_error_handlers(api: NinjaAPI) -> None:
     def schema_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         fields = _schema_fields(list(exc.errors))
-        return error_response(api, request, 422, "invalid_input", "请求数据不符合要求", fields)
+        return error_response(api, request, 422, "invalid_input", _("请求数据不符合要求"), fields)
 
     def model_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
-        return error_response(api, request, 422, "invalid", "数据校验未通过", _django_fields(exc))
+        return error_response(
+            api, request, 422, "invalid", _("数据校验未通过"), _django_fields(exc)
+        )
 
     def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
-        return error_response(api, request, 404, "not_found", "对象不存在或无权访问")
+        return error_response(api, request, 404, "not_found", _("对象不存在或无权访问"))
 
     def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
-        return error_response(api, request, 401, "unauthenticated", "请先登录或提供有效的令牌")
+        return error_response(api, request, 401, "unauthenticated", _("请先登录或提供有效的令牌"))
 
     def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
-        return error_response(api, request, 403, "forbidden", str(exc) or "无权执行该操作")
+        return error_response(api, request, 403, "forbidden", str(exc) or _("无权执行该操作"))
 
     def conflict(request: HttpRequest, exc: Any) -> HttpResponse:
-        return error_response(api, request, 409, "conflict", "与已有数据冲突（编号或标识重复？）")
+        return error_response(
+            api, request, 409, "conflict", _("与已有数据冲突（编号或标识重复？）")
+        )
 
     api.add_exception_handler(SchemaValidationError, schema_invalid)
     api.add_exception_handler(ValidationError, model_invalid)
@@ -97,12 +102,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def protected(request: HttpRequest, exc: Any) -> HttpResponse:
         blockers = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
-        message = f"仍有关联的{'、'.join(blockers)}，不能删除；请先解除关联"
+        message = _("仍有关联的%(blockers)s，不能删除；请先解除关联") % {
+            "blockers": "、".join(blockers)
+        }
         return error_response(api, request, 409, "protected", message)
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if exc.status_code == 400:  # ninja raises this when the body is not JSON
-            return error_response(api, request, 400, "bad_request", "请求体无法解析（应为 JSON）")
+            return error_response(
+                api, request, 400, "bad_request", _("请求体无法解析（应为 JSON）")
+            )
         return error_response(api, request, exc.status_code, "http_error", str(exc))
 
     api.add_exception_handler(HttpError, http_error)
@@ -128,7 +137,8 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
     token = token_issue(username=payload.username, password=payload.password)
     if token is None:
         return Status(
-            401, {"error": {"code": "bad_credentials", "message": "用户名或密码错误", "fields": {}}}
+            401,
+            {"error": {"code": "bad_credentials", "message": _("用户名或密码错误"), "fields": {}}},
         )
     return Status(200, {"token": token})
 

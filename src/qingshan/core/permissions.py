@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from django.utils.translation import gettext as _
 
 from qingshan.core.choices import Role
 from qingshan.core.models import User
@@ -74,4 +75,6 @@ def can_edit_region(user: User | AnonymousUser, region_code: str) -> bool:
 
 def require_edit(user: User | AnonymousUser, region_code: str, *, what: Any = "") -> None:
     if not can_edit_region(user, region_code):
-        raise PermissionDenied(f"无权修改该辖区（{region_code}）的{what}记录")
+        raise PermissionDenied(
+            _("无权修改该辖区（%(region)s）的%(what)s记录") % {"region": region_code, "what": what}
+        )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 _CODE = re.compile(r"^\d{6}$")
 _PREFIX = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 
@@ -26,7 +28,7 @@ def jurisdiction_prefix(code: str) -> str:
     """
     code = code.strip()
     if not code.isdigit():
-        raise ValueError(f"行政区划代码只能包含数字：{code!r}")
+        raise ValueError(_("行政区划代码只能包含数字：%(code)r") % {"code": code})
     if len(code) == 6:
         if code.endswith("0000"):
             return code[:2]
@@ -35,7 +37,7 @@ def jurisdiction_prefix(code: str) -> str:
         return code
     if _PREFIX.match(code):
         return code
-    raise ValueError(f"行政区划代码应为 2、4 或 6 位数字：{code!r}")
+    raise ValueError(_("行政区划代码应为 2、4 或 6 位数字：%(code)r") % {"code": code})
 
 
 def region_level(prefix: str) -> str:

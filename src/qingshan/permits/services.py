@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qingshan.core.models import User
 from qingshan.core.outbox import event_record
@@ -28,7 +29,7 @@ LIMIT_FIELDS = frozenset(
 def _only(data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
     unknown = set(data) - allowed
     if unknown:
-        raise ValidationError({k: "不允许修改该字段" for k in sorted(unknown)})
+        raise ValidationError({k: _("不允许修改该字段") for k in sorted(unknown)})
     return dict(data)
 
 
@@ -38,7 +39,9 @@ def _limits_replace(permit: Permit, limits: Sequence[Mapping[str, Any]]) -> None
     for index, row in enumerate(limits):
         unknown = set(row) - LIMIT_FIELDS
         if unknown:
-            errors[f"limits[{index}]"] = [f"未知字段：{', '.join(sorted(unknown))}"]
+            errors[f"limits[{index}]"] = [
+                _("未知字段：%(names)s") % {"names": ", ".join(sorted(unknown))}
+            ]
             continue
         try:
             instance_apply(PermitLimit(permit=permit), row)
@@ -75,11 +78,11 @@ def permit_save(
     data = _only(data, PERMIT_FIELDS)
     created = not permit.pk
     if permit.pk:
-        require_edit(user, permit.enterprise.region_code, what="排污许可证")
+        require_edit(user, permit.enterprise.region_code, what=Permit._meta.verbose_name)
     enterprise = data.get("enterprise") or (permit.enterprise if permit.pk else None)
     if enterprise is None:
-        raise ValidationError({"enterprise_id": "必填"})
-    require_edit(user, enterprise.region_code, what="排污许可证")
+        raise ValidationError({"enterprise_id": _("必填")})
+    require_edit(user, enterprise.region_code, what=Permit._meta.verbose_name)
     instance_apply(permit, data)
     if limits is not None:
         _limits_replace(permit, limits)
@@ -95,7 +98,7 @@ def permit_save(
 
 @transaction.atomic
 def permit_delete(*, user: User, permit: Permit) -> None:
-    require_edit(user, permit.enterprise.region_code, what="排污许可证")
+    require_edit(user, permit.enterprise.region_code, what=Permit._meta.verbose_name)
     event_record(
         topic="permits.permit.deleted", aggregate=permit, payload={"number": permit.number}
     )
@@ -135,7 +138,7 @@ def _permit_changed(permit: Permit) -> None:
 def permit_limit_save(*, user: User, limit: PermitLimit, data: Mapping[str, Any]) -> PermitLimit:
     """Create (unsaved ``limit`` with its permit set) or update one permitted limit."""
     changes = _only(data, LIMIT_FIELDS)
-    require_edit(user, limit.permit.enterprise.region_code, what="许可排放浓度限值")
+    require_edit(user, limit.permit.enterprise.region_code, what=PermitLimit._meta.verbose_name)
     instance_apply(limit, changes)
     _permit_changed(limit.permit)
     return limit
@@ -145,7 +148,7 @@ def permit_limit_save(*, user: User, limit: PermitLimit, data: Mapping[str, Any]
 def annual_cap_save(*, user: User, cap: AnnualCap, data: Mapping[str, Any]) -> AnnualCap:
     """Create (unsaved ``cap`` with its permit set) or update one permitted annual emission."""
     changes = _only(data, CAP_FIELDS)
-    require_edit(user, cap.permit.enterprise.region_code, what="许可排放量")
+    require_edit(user, cap.permit.enterprise.region_code, what=AnnualCap._meta.verbose_name)
     instance_apply(cap, changes)
     _permit_changed(cap.permit)
     return cap

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 @lru_cache(maxsize=1)
@@ -27,7 +28,8 @@ def factor_name(code: str) -> str:
 def validate_factor_code(code: str) -> None:
     if code not in factor_catalogue():
         raise ValidationError(
-            f"未知的监测因子编码 {code!r}（应为 HJ 212-2017 附录 B 中的编码，如 a21026、w01018）",
+            _("未知的监测因子编码 %(code)r（应为 HJ 212-2017 附录 B 中的编码，如 a21026、w01018）")
+            % {"code": code},
             code="unknown_factor",
         )
 
@@ -35,12 +37,13 @@ def validate_factor_code(code: str) -> None:
 def validate_factor_codes(codes: Iterable[str]) -> None:
     codes = list(codes)
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise ValidationError("监测因子应为编码列表", code="bad_factors")
+        raise ValidationError(_("监测因子应为编码列表"), code="bad_factors")
     unknown = [c for c in codes if c not in factor_catalogue()]
     if unknown:
         raise ValidationError(
-            f"未知的监测因子编码：{', '.join(unknown)}（应为 HJ 212-2017 附录 B 中的编码）",
+            _("未知的监测因子编码：%(codes)s（应为 HJ 212-2017 附录 B 中的编码）")
+            % {"codes": ", ".join(unknown)},
             code="unknown_factor",
         )
     if len(set(codes)) != len(codes):
-        raise ValidationError("监测因子编码重复", code="duplicate_factor")
+        raise ValidationError(_("监测因子编码重复"), code="duplicate_factor")

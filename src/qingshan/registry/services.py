@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from qingshan.core.models import User
 from qingshan.core.outbox import event_record
@@ -36,14 +37,14 @@ ENTERPRISE_FIELDS = frozenset(
 def _only(data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
     unknown = set(data) - allowed
     if unknown:
-        raise ValidationError({k: "不允许修改该字段" for k in sorted(unknown)})
+        raise ValidationError({k: _("不允许修改该字段") for k in sorted(unknown)})
     return dict(data)
 
 
 @transaction.atomic
 def enterprise_create(*, user: User, data: Mapping[str, Any]) -> Enterprise:
     changes = _only(data, ENTERPRISE_FIELDS)
-    require_edit(user, str(changes.get("region_code", "")), what="排污单位")
+    require_edit(user, str(changes.get("region_code", "")), what=Enterprise._meta.verbose_name)
     enterprise = instance_apply(Enterprise(), changes)
     event_record(
         topic="registry.enterprise.created",
@@ -56,15 +57,15 @@ def enterprise_create(*, user: User, data: Mapping[str, Any]) -> Enterprise:
 @transaction.atomic
 def enterprise_update(*, user: User, enterprise: Enterprise, data: Mapping[str, Any]) -> Enterprise:
     changes = _only(data, ENTERPRISE_FIELDS)
-    require_edit(user, enterprise.region_code, what="排污单位")
+    require_edit(user, enterprise.region_code, what=Enterprise._meta.verbose_name)
     if "region_code" in changes:
-        require_edit(user, str(changes["region_code"]), what="排污单位")
+        require_edit(user, str(changes["region_code"]), what=Enterprise._meta.verbose_name)
     return instance_apply(enterprise, changes)
 
 
 @transaction.atomic
 def enterprise_delete(*, user: User, enterprise: Enterprise) -> None:
-    require_edit(user, enterprise.region_code, what="排污单位")
+    require_edit(user, enterprise.region_code, what=Enterprise._meta.verbose_name)
     event_record(
         topic="registry.enterprise.deleted",
         aggregate=enterprise,
@@ -82,14 +83,14 @@ def _enterprise_of(obj: Outlet | MonitoringPoint | Device) -> Enterprise:
 
 
 def _check_parents(
-    user: User, obj: Outlet | MonitoringPoint | Device, changes: dict[str, Any], key: str, what: str
+    user: User, obj: Outlet | MonitoringPoint | Device, changes: dict[str, Any], key: str, what: Any
 ) -> None:
     """The user must be allowed to edit under the current parent and under the new one, if any."""
     parents = [getattr(obj, key)] if obj.pk else []
     if key in changes:
         parents.append(changes[key])
     if not parents or parents[-1] is None:
-        raise ValidationError({f"{key}_id": "必填"})
+        raise ValidationError({f"{key}_id": _("必填")})
     for parent in parents:
         enterprise = parent if isinstance(parent, Enterprise) else _enterprise_of(parent)
         require_edit(user, enterprise.region_code, what=what)
@@ -101,7 +102,7 @@ def outlet_save(*, user: User, outlet: Outlet, data: Mapping[str, Any]) -> Outle
     changes = _only(
         data, frozenset({"enterprise", "code", "name", "medium", "kind", "emission_mode"})
     )
-    _check_parents(user, outlet, changes, "enterprise", "排放口")
+    _check_parents(user, outlet, changes, "enterprise", Outlet._meta.verbose_name)
     return instance_apply(outlet, changes)
 
 
@@ -109,7 +110,7 @@ def outlet_save(*, user: User, outlet: Outlet, data: Mapping[str, Any]) -> Outle
 def point_save(*, user: User, point: MonitoringPoint, data: Mapping[str, Any]) -> MonitoringPoint:
     """Create (unsaved ``point``) or update a monitoring point."""
     changes = _only(data, frozenset({"outlet", "name", "factors"}))
-    _check_parents(user, point, changes, "outlet", "监控点")
+    _check_parents(user, point, changes, "outlet", MonitoringPoint._meta.verbose_name)
     if "factors" in changes:
         try:
             validate_factor_codes(changes["factors"])
@@ -124,13 +125,13 @@ def device_save(
 ) -> Device:
     """Create (unsaved ``device``, password required) or update a data logger."""
     changes = _only(data, frozenset({"point", "mn", "is_active"}))
-    _check_parents(user, device, changes, "point", "数采仪")
+    _check_parents(user, device, changes, "point", Device._meta.verbose_name)
     if password is not None:
         if not 1 <= len(password) <= 32 or not password.isprintable() or ";" in password:
-            raise ValidationError({"password": "访问密码应为 1–32 位可打印字符，且不含分号"})
+            raise ValidationError({"password": _("访问密码应为 1–32 位可打印字符，且不含分号")})
         changes["password_digest"] = device_password_digest(password)
     elif not device.pk:
-        raise ValidationError({"password": "新建数采仪必须设置访问密码"})
+        raise ValidationError({"password": _("新建数采仪必须设置访问密码")})
     return instance_apply(device, changes)
 
 

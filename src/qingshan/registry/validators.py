@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # GB 32100-2015 §4: the 31 characters a unified social credit code may use (no I O Z S V),
 # each with its value 0–30, and the weights 3^(i) mod 31 of positions 1–17 (§5, Table 3).
@@ -23,16 +24,25 @@ def credit_code_check_char(first17: str) -> str:
 def credit_code_problem(code: str) -> str | None:
     """What is wrong with a unified social credit code, or None when it is valid."""
     if len(code) != 18:
-        return f"统一社会信用代码应为 18 位，实际 {len(code)} 位"
+        return _("统一社会信用代码应为 18 位，实际 %(n)s 位") % {"n": len(code)}
     for position, char in enumerate(code, start=1):
         if char not in CREDIT_CODE_CHARS:
-            hint = "（请使用大写字母）" if char.upper() in CREDIT_CODE_CHARS else ""
-            return f"第 {position} 位字符 {char!r} 不是统一社会信用代码允许的字符{hint}"
+            hint = _("（请使用大写字母）") if char.upper() in CREDIT_CODE_CHARS else ""
+            return _("第 %(position)s 位字符 %(char)r 不是统一社会信用代码允许的字符%(hint)s") % {
+                "position": position,
+                "char": char,
+                "hint": hint,
+            }
     if not code[2:8].isdigit():
-        return f"第 3–8 位应为登记管理机关行政区划码（6 位数字），实际为 {code[2:8]!r}"
+        return _("第 3–8 位应为登记管理机关行政区划码（6 位数字），实际为 %(part)r") % {
+            "part": code[2:8]
+        }
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        return f"校验码错误：第 18 位应为 {expected!r}，实际为 {code[17]!r}"
+        return _("校验码错误：第 18 位应为 %(expected)r，实际为 %(actual)r") % {
+            "expected": expected,
+            "actual": code[17],
+        }
     return None
 
 
@@ -49,7 +59,8 @@ def validate_industry_code(code: str) -> None:
     """GB/T 4754-2017: optional section letter, then 2–4 digits (e.g. 1713 or C1713)."""
     if not _INDUSTRY.match(code):
         raise ValidationError(
-            f"国民经济行业代码格式不正确：{code!r}（应为 2–4 位数字，可带门类字母，如 C1713）",
+            _("国民经济行业代码格式不正确：%(code)r（应为 2–4 位数字，可带门类字母，如 C1713）")
+            % {"code": code},
             code="bad_industry_code",
         )
 
@@ -59,7 +70,8 @@ def validate_region_code(code: str) -> None:
 
     if not is_region_code(code):
         raise ValidationError(
-            f"行政区划代码应为 6 位数字（GB/T 2260），实际为 {code!r}", code="bad_region_code"
+            _("行政区划代码应为 6 位数字（GB/T 2260），实际为 %(code)r") % {"code": code},
+            code="bad_region_code",
         )
 
 
@@ -70,7 +82,7 @@ def validate_mn(mn: str) -> None:
     """HJ 212-2017 Table 2: MN is up to 24 characters of letters and digits."""
     if not _MN.match(mn):
         raise ValidationError(
-            f"设备唯一标识 MN 应为 1–24 位字母或数字，实际为 {mn!r}", code="bad_mn"
+            _("设备唯一标识 MN 应为 1–24 位字母或数字，实际为 %(mn)r") % {"mn": mn}, code="bad_mn"
         )
 
 
