@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -188,10 +187,6 @@ def db_counts(env: dict[str, str]) -> dict[str, int]:
     )
     done = subprocess.run([PYTHON, "-c", code], env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
-
-
-def wait_port_free(seconds: float = 1.0) -> None:
-    time.sleep(seconds)
 
 
 def _verify(ack_log: str) -> None:
