@@ -11,3 +11,7 @@ class CoreConfig(AppConfig):
         from qingshan.core import audit
 
         audit.connect_signals()
+        from qingshan.core.outbox import events_dispatch
+        from qingshan.core.worker import Job, register_job
+
+        register_job(Job("core.events", 1.0, events_dispatch))

@@ -121,6 +121,27 @@ class OutboxEvent(models.Model):
         return f"#{self.pk} {self.topic} {self.aggregate_type}:{self.aggregate_id}"
 
 
+class EventCursor(models.Model):
+    """How far one consumer has read the outbox (docs/adr/0003-outbox.md).
+
+    Each consumer keeps its own position, so a slow or failing consumer holds back only
+    itself; its handler and the move of its cursor share one transaction.
+    """
+
+    consumer = models.CharField(max_length=64, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+    failures = models.IntegerField(default=0)  # consecutive, on the event after last_id
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("事件消费位置")
+        verbose_name_plural = _("事件消费位置")
+
+    def __str__(self) -> str:
+        return f"{self.consumer}@{self.last_id}"
+
+
 class RuleValue(models.Model):
     """One dated value of a regulatory rule for a jurisdiction ("" = national).
 

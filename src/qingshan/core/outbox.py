@@ -1,13 +1,35 @@
-"""Domain events: written with the change, in its transaction (docs/adr/0003-outbox.md)."""
+"""Domain events: written with the change, in its transaction (docs/adr/0003-outbox.md).
+
+Producers call :func:`event_record` inside the transaction of their change. Consumers
+register a handler for some topics with :func:`register_consumer` (in their app's
+``ready()``); the worker's ``core.events`` job hands every new event to every consumer
+interested in its topic, in id order, and moves that consumer's cursor in the same
+transaction as the handler's own writes: an event is handled once per consumer, or, if
+the handler fails, retried on the next run.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from qingshan.core.models import OutboxEvent
+from qingshan.core.models import EventCursor, OutboxEvent
+
+log = logging.getLogger("qingshan.events")
+
+# A failing event is retried this many times, then skipped and logged, so that one bad
+# event never stops a consumer for good.
+MAX_FAILURES = 5
+# Ids are taken when a transaction inserts, not when it commits: an id missing between
+# two committed events may belong to a transaction still running. It is waited for this
+# long before it is treated as rolled back.
+GAP_WAIT = dt.timedelta(seconds=10)
 
 
 def event_record(*, topic: str, aggregate: models.Model, payload: dict[str, Any]) -> OutboxEvent:
@@ -23,8 +45,75 @@ def event_record(*, topic: str, aggregate: models.Model, payload: dict[str, Any]
 
 
 def events_pending(*, limit: int = 500) -> list[OutboxEvent]:
+    """Events not yet relayed beyond this database (for a stream relay, ADR 3)."""
     return list(OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")[:limit])
 
 
 def events_mark_published(*, events: list[OutboxEvent]) -> None:
     OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(published_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    topics: frozenset[str]
+    handle: Callable[[OutboxEvent], object]
+
+
+CONSUMERS: dict[str, Consumer] = {}
+
+
+def register_consumer(
+    name: str, *, topics: Iterable[str], handle: Callable[[OutboxEvent], object]
+) -> None:
+    CONSUMERS[name] = Consumer(name, frozenset(topics), handle)
+
+
+def _readable(events: list[OutboxEvent], after_id: int) -> list[OutboxEvent]:
+    """The events up to the first id gap that may still be filled by a running transaction."""
+    ready: list[OutboxEvent] = []
+    expected = after_id + 1
+    now = timezone.now()
+    for event in events:
+        if event.pk != expected and now - event.created_at < GAP_WAIT:
+            break
+        ready.append(event)
+        expected = event.pk + 1
+    return ready
+
+
+def consumer_run(consumer: Consumer, *, limit: int = 500) -> int:
+    """Hand the consumer's new events to it; returns how many it handled."""
+    cursor, _ = EventCursor.objects.get_or_create(consumer=consumer.name)
+    events = list(OutboxEvent.objects.filter(pk__gt=cursor.last_id).order_by("pk")[:limit])
+    handled = 0
+    for event in _readable(events, cursor.last_id):
+        try:
+            with transaction.atomic():
+                if event.topic in consumer.topics:
+                    consumer.handle(event)
+                EventCursor.objects.filter(consumer=consumer.name).update(
+                    last_id=event.pk, failures=0, last_error=""
+                )
+        except Exception as exc:
+            failures = cursor.failures + 1
+            log.exception("event=%s consumer=%s failure=%d", event.pk, consumer.name, failures)
+            skip = failures >= MAX_FAILURES
+            EventCursor.objects.filter(consumer=consumer.name).update(
+                last_id=event.pk if skip else cursor.last_id,
+                failures=0 if skip else failures,
+                last_error=f"event {event.pk}: {exc!r}"[:2000],
+            )
+            if skip:
+                cursor.last_id, cursor.failures = event.pk, 0
+                log.error("event=%s consumer=%s skipped", event.pk, consumer.name)
+                continue
+            break
+        handled += event.topic in consumer.topics
+        cursor.last_id = event.pk
+    return handled
+
+
+def events_dispatch() -> dict[str, int]:
+    """The worker job: every consumer catches up with the outbox."""
+    return {name: consumer_run(consumer) for name, consumer in CONSUMERS.items()}

@@ -19,11 +19,13 @@ log = logging.getLogger("qingshan.worker")
 @dataclass(frozen=True)
 class Job:
     name: str
-    every_seconds: int
+    every_seconds: float
     run: Callable[[], object]
 
 
 JOBS: list[Job] = []
+# the finest interval a job can have: alarm evaluation runs several times a second
+TICK = 0.1
 
 
 def register_job(job: Job) -> None:
@@ -62,4 +64,4 @@ def main(argv: list[str]) -> int:
     log.info("worker started with jobs: %s", ", ".join(j.name for j in JOBS))
     while True:
         run_due(last_run, time.time())
-        time.sleep(5)
+        time.sleep(TICK)

@@ -9,3 +9,51 @@ class PeriodKind(models.IntegerChoices):
     MINUTE = 2, _("分钟数据")  # CN 2051
     HOUR = 3, _("小时数据")  # CN 2061
     DAY = 4, _("日数据")  # CN 2031 (and 2041 facility run time)
+
+
+class AlarmKind(models.TextChoices):
+    """What an alarm says about a point (rules_cn.md §3, hj212.md §7.7)."""
+
+    EXCEEDANCE = "exceedance", _("超标")
+    EARLY_WARNING = "early_warning", _("超标预警")
+    OFFLINE = "offline", _("离线")
+    MISSING_DATA = "missing_data", _("数据缺失")
+    STUCK = "stuck", _("恒值")
+    ZERO = "zero", _("零值")
+    FLAG_RUN = "flag_run", _("长时间异常标记")
+    NEAR_LIMIT = "near_limit", _("疑似贴线排放")
+    CONTRADICTION = "contradiction", _("疑似数据矛盾")
+
+
+class Severity(models.TextChoices):
+    """Alarm severity, as ThingsBoard grades them (highest first)."""
+
+    CRITICAL = "critical", _("严重")
+    MAJOR = "major", _("重要")
+    MINOR = "minor", _("次要")
+    WARNING = "warning", _("提示")
+
+
+class AlarmAction(models.TextChoices):
+    """Entries in an alarm's lifecycle history."""
+
+    RAISED = "raised", _("产生")
+    REPEATED = "repeated", _("再次发生")
+    ACKNOWLEDGED = "acknowledged", _("确认")
+    CLEARED = "cleared", _("消除")
+    COMMENTED = "commented", _("评论")
+    EXPLAINED = "explained", _("企业说明")
+    EXPLANATION_ACCEPTED = "accepted", _("说明已采纳")
+    EXPLANATION_REJECTED = "rejected", _("说明被驳回")
+
+
+class DeclarationKind(models.TextChoices):
+    MAINTENANCE = "maintenance", _("计划维护")
+    SHUTDOWN = "shutdown", _("停产")
+    FAULT = "fault", _("设备故障")
+
+
+class DeclarationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交")
+    ACCEPTED = "accepted", _("已采纳")
+    REJECTED = "rejected", _("已驳回")

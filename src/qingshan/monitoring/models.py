@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.fields import EpochField
-from qingshan.monitoring.choices import PeriodKind
-from qingshan.registry.models import Device, MonitoringPoint
+from qingshan.monitoring.choices import (
+    AlarmAction,
+    AlarmKind,
+    DeclarationKind,
+    DeclarationStatus,
+    PeriodKind,
+    Severity,
+)
+from qingshan.registry.models import Device, Enterprise, MonitoringPoint
 
 
 class Reading(models.Model):
@@ -127,3 +135,162 @@ class DeviceSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.peer}"
+
+
+class Alarm(models.Model):
+    """A judgement on a point's data, for a person to act on (ThingsBoard's alarm model).
+
+    One open alarm per (point, factor, kind): a repeat of the same condition counts an
+    occurrence and updates the last time and worst value instead of adding a row. The
+    enterprise and region are copied in so that lists scope and filter without joins.
+    """
+
+    SCOPE_ENTERPRISE = "enterprise"
+
+    point = models.ForeignKey(
+        MonitoringPoint, verbose_name=_("监控点"), on_delete=models.CASCADE, related_name="alarms"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("排污单位"), on_delete=models.CASCADE, related_name="alarms"
+    )
+    region_code = models.CharField(_("行政区划"), max_length=6, db_index=True)
+    factor_code = models.CharField(_("因子编码"), max_length=8, blank=True)  # "" = the point
+    kind = models.CharField(_("类型"), max_length=16, choices=AlarmKind.choices)
+    severity = models.CharField(_("级别"), max_length=8, choices=Severity.choices)
+    period = models.SmallIntegerField(_("数据类型"), choices=PeriodKind.choices, null=True)
+    first_at = EpochField(_("首次发生"))  # data time of the first occurrence
+    last_at = EpochField(_("最近发生"))
+    occurrences = models.IntegerField(_("发生次数"), default=1)
+    worst_value = models.FloatField(_("最严重值"), null=True)
+    limit_value = models.FloatField(_("限值"), null=True)
+    rule = models.CharField(_("规则"), max_length=64)
+    evidence = models.JSONField(_("依据"), default=dict)
+    raised_at = models.DateTimeField(_("产生时间"), auto_now_add=True, db_index=True)
+    cleared_at = models.DateTimeField(_("消除时间"), null=True, blank=True)
+    explanation_status = models.CharField(
+        _("企业说明"), max_length=16, choices=DeclarationStatus.choices, blank=True
+    )
+    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("报警")
+        verbose_name_plural = _("报警")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["point", "factor_code", "kind"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="alarm_one_open_per_condition",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region_code", "-raised_at"], name="alarm_region_time"),
+            models.Index(fields=["enterprise", "-raised_at"], name="alarm_enterprise_time"),
+            models.Index(fields=["kind", "-raised_at"], name="alarm_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.point_id}/{self.factor_code}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None
+
+
+class AlarmEntry(models.Model):
+    """One step of an alarm's history: raised, repeated, acknowledged, commented, cleared."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="entries")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    action = models.CharField(_("动作"), max_length=16, choices=AlarmAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("内容"), blank=True)
+    attachment = models.FileField(_("附件"), upload_to="alarms/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = _("报警记录")
+        verbose_name_plural = _("报警记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} {self.action}"
+
+
+class Declaration(models.Model):
+    """An enterprise's declaration of planned maintenance, shutdown or a fault for a period.
+
+    Accepted or pending declarations suppress offline and fault alarms for the point and
+    period; they stay on record and are shown next to the data.
+    """
+
+    SCOPE_ENTERPRISE = "enterprise"
+
+    point = models.ForeignKey(
+        MonitoringPoint,
+        verbose_name=_("监控点"),
+        on_delete=models.CASCADE,
+        related_name="declarations",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("排污单位"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=DeclarationKind.choices)
+    starts_at = EpochField(_("开始时间"))
+    ends_at = EpochField(_("结束时间"))
+    reason = models.TextField(_("原因"))
+    attachment = models.FileField(_("附件"), upload_to="declarations/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=DeclarationStatus.choices,
+        default=DeclarationStatus.SUBMITTED,
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申报人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    declared_at = models.DateTimeField(_("申报时间"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("企业申报")
+        verbose_name_plural = _("企业申报")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="declaration_period_ordered",
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                violation_error_message=_("结束时间必须晚于开始时间"),
+            )
+        ]
+        indexes = [models.Index(fields=["point", "starts_at"], name="declaration_point_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.point_id}"
