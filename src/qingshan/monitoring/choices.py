@@ -17,7 +17,7 @@ class AlarmKind(models.TextChoices):
     EXCEEDANCE = "exceedance", _("超标")
     EARLY_WARNING = "early_warning", _("超标预警")
     OFFLINE = "offline", _("离线")
-    MISSING_DATA = "missing_data", _("数据缺失")
+    MISSING = "missing", _("数据缺失")
     STUCK = "stuck", _("恒值")
     ZERO = "zero", _("零值")
     FLAG_RUN = "flag_run", _("长时间异常标记")

@@ -137,6 +137,43 @@ class DeviceSession(models.Model):
         return f"{self.device_id} {self.peer}"
 
 
+class DerivedValue(models.Model):
+    """An hourly or daily value derived from finer data (HJ 212-2017 Appendix D).
+
+    Kept apart from the readings so that a value the logger sends itself always wins and
+    is never overwritten: charts and alarms use the logger's hourly value when there is
+    one and this one otherwise. ``is_valid`` says whether enough valid finer values went
+    into it (rule ``monitoring.hour_min_valid_minutes``, ``monitoring.day_min_valid_hours``).
+    """
+
+    pk = models.CompositePrimaryKey("point_id", "factor_code", "period", "data_time")
+    point = models.ForeignKey(
+        MonitoringPoint,
+        verbose_name=_("监控点"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    factor_code = models.CharField(_("因子编码"), max_length=8)
+    period = models.SmallIntegerField(_("数据类型"), choices=PeriodKind.choices)
+    data_time = EpochField(_("数据时间"))  # start of the hour or day
+    value = models.FloatField(_("均值"), null=True)
+    min = models.FloatField(_("最小值"), null=True)
+    max = models.FloatField(_("最大值"), null=True)
+    zs = models.FloatField(_("折算值"), null=True)
+    valid_count = models.IntegerField(_("有效数据个数"))
+    total_count = models.IntegerField(_("数据个数"))
+    is_valid = models.BooleanField(_("有效"))
+    computed_at = EpochField(_("计算时间"), millis=True)
+
+    class Meta:
+        verbose_name = _("统计数据")
+        verbose_name_plural = _("统计数据")
+
+    def __str__(self) -> str:
+        return f"{self.point_id}/{self.factor_code}/{self.period}@{self.data_time}: {self.value}"
+
+
 class Alarm(models.Model):
     """A judgement on a point's data, for a person to act on (ThingsBoard's alarm model).
 
@@ -231,7 +268,7 @@ class AlarmEntry(models.Model):
         return f"{self.alarm_id} {self.action}"
 
 
-class Declaration(models.Model):
+class AnomalyDeclaration(models.Model):
     """An enterprise's declaration of planned maintenance, shutdown or a fault for a period.
 
     Accepted or pending declarations suppress offline and fault alarms for the point and
