@@ -86,7 +86,7 @@ def changes_of(instance: AuditedModel, *, created: bool) -> dict[str, list[Any]]
     return changes
 
 
-def _write(instance: AuditedModel, action: str, changes: dict[str, list[Any]]) -> None:
+def _write(instance: models.Model, action: str, changes: dict[str, list[Any]]) -> None:
     ctx = _context.get()
     user = ctx.user if ctx else None
     AuditLog.objects.using(instance._state.db or "default").create(
@@ -100,6 +100,13 @@ def _write(instance: AuditedModel, action: str, changes: dict[str, list[Any]]) -
         object_repr=str(instance)[:200],
         changes=changes,
     )
+
+
+def audit_record(instance: models.Model, action: str, changes: dict[str, list[Any]]) -> None:
+    """Write an audit row for a record that is not an ``AuditedModel`` (e.g. an alarm whose
+    acknowledgement is a regulatory act but whose other fields the alarm engine updates
+    many times a minute): the service states the changes itself."""
+    _write(instance, action, {k: [_plain(old), _plain(new)] for k, (old, new) in changes.items()})
 
 
 def _on_save(sender: type[Any], instance: Any, created: bool, raw: bool, **_: Any) -> None:
