@@ -57,3 +57,27 @@ class DeclarationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     ACCEPTED = "accepted", _("已采纳")
     REJECTED = "rejected", _("已驳回")
+
+
+class PointStatus(models.TextChoices):
+    """A monitoring point's state on the overview, worst first (from open alarms and the
+    data logger's connection)."""
+
+    EXCEEDING = "exceeding", _("超标")
+    OFFLINE = "offline", _("离线")
+    FAULT = "fault", _("故障")
+    WARNING = "warning", _("预警")
+    NORMAL = "normal", _("正常")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {
+            "exceeding": "#dc3545",
+            "offline": "#6c757d",
+            "fault": "#6f42c1",
+            "warning": "#fd7e14",
+            "normal": "#198754",
+        }.get(value, "#6c757d")
+
+
+SEVERITY_COLOURS = {"critical": "danger", "major": "warning", "minor": "info", "warning": "secondary"}
