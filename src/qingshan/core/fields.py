@@ -50,3 +50,16 @@ class EpochField(models.BigIntegerField):  # type: ignore[type-arg]
                 raise ValueError("EpochField needs an aware datetime")
             return round(value.timestamp() * self._scale)
         return int(value)
+
+
+def epoch_seconds(value: dt.datetime | int | None) -> int | None:
+    """An EpochField's value as integer seconds, for arithmetic on data times."""
+    if value is None or isinstance(value, int):
+        return value
+    return int(value.timestamp())
+
+
+def epoch_millis(value: dt.datetime | int | None) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    return round(value.timestamp() * 1000)

@@ -12,3 +12,14 @@ class MonitoringConfig(AppConfig):
         from qingshan.monitoring.storage import partitions_maintain
 
         register_job(Job("monitoring.partitions", 86400, partitions_maintain))
+
+        from qingshan.monitoring import jobs
+        from qingshan.monitoring.statistics import due_mark
+        from qingshan.monitoring.stream import register_stream_consumer, stream_dispatch
+
+        register_stream_consumer("monitoring.alarms", jobs.alarms_on_stream)
+        register_stream_consumer("monitoring.statistics", due_mark)
+        # a few times a second: alarm latency is this interval plus one evaluation
+        register_job(Job("monitoring.stream", 0.25, stream_dispatch))
+        register_job(Job("monitoring.statistics", 30, jobs.statistics_job))
+        register_job(Job("monitoring.silence", 30, jobs.silence_job))

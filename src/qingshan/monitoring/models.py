@@ -174,6 +174,26 @@ class DerivedValue(models.Model):
         return f"{self.point_id}/{self.factor_code}/{self.period}@{self.data_time}: {self.value}"
 
 
+class StatisticsDue(models.Model):
+    """An hour or day of a point whose derived values are to be (re)computed.
+
+    Marked when finer data for it are committed (late data mark an old hour again), and
+    removed once the worker has derived its values after the period ended.
+    """
+
+    pk = models.CompositePrimaryKey("point_id", "period", "data_time")
+    point_id = models.IntegerField()
+    period = models.SmallIntegerField(choices=PeriodKind.choices)
+    data_time = EpochField()  # start of the hour or day
+
+    class Meta:
+        verbose_name = _("待统计时段")
+        verbose_name_plural = _("待统计时段")
+
+    def __str__(self) -> str:
+        return f"{self.point_id}/{self.period}@{self.data_time}"
+
+
 class Alarm(models.Model):
     """A judgement on a point's data, for a person to act on (ThingsBoard's alarm model).
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from qingshan.core.fields import epoch_millis, epoch_seconds
 from qingshan.core.models import EventCursor
 from qingshan.gateway.readings import reading_rows
 from qingshan.hj212 import decode_frame
@@ -116,11 +117,14 @@ def _readable(rows: list[tuple[int, int, int, int | None, bytes]], after_id: int
 def stream_run(name: str, handle: Handler, *, now_ms: int, limit: int = BATCH) -> int:
     """Deliver one consumer's new readings; returns how many raw packets it moved past."""
     cursor, _ = EventCursor.objects.get_or_create(consumer=f"stream:{name}")
-    rows = list(
-        RawPacket.objects.filter(pk__gt=cursor.last_id)
+    rows = [
+        (pk, device_id, epoch_millis(received) or 0, epoch_seconds(data_time), raw)
+        for pk, device_id, received, data_time, raw in RawPacket.objects.filter(
+            pk__gt=cursor.last_id
+        )
         .order_by("pk")
         .values_list("pk", "device_id", "received_at", "data_time", "raw")[:limit]
-    )
+    ]
     rows = _readable(rows, cursor.last_id, now_ms)
     if not rows:
         return 0

@@ -1,0 +1,128 @@
+"""Alarms for silence: a data logger that stopped talking, an hour that never came.
+
+Silence cannot be seen in the data that arrive, so these run on a schedule. Both respect
+declarations: a point declared under maintenance or shut down raises neither, and the
+declaration stays on record next to the gap.
+"""
+
+from __future__ import annotations
+
+from qingshan.core.fields import epoch_seconds
+from qingshan.monitoring.choices import AlarmKind, PeriodKind
+from qingshan.monitoring.context import Contexts, PointContext, china_date
+from qingshan.monitoring.evaluation import Finding
+from qingshan.monitoring.models import AnomalyDeclaration, DerivedValue, Reading
+from qingshan.registry.models import Device
+
+HOUR = 3600
+LOOKBACK_HOURS = 24  # a point that sent hourly data within this is expected to go on
+
+
+def _declared(point_ids: set[int], at: int) -> set[int]:
+    return set(
+        AnomalyDeclaration.objects.filter(
+            point_id__in=point_ids,
+            status__in=["submitted", "accepted"],
+            starts_at__lte=at,
+            ends_at__gt=at,
+        ).values_list("point_id", flat=True)
+    )
+
+
+def offline_findings(*, now: int, contexts: Contexts) -> list[Finding]:
+    """Active devices with no packet for longer than ``monitoring.offline_after_minutes``."""
+    devices = Device.objects.filter(is_active=True).values_list(
+        "point_id", "mn", "state__last_seen_at", "created_at"
+    )
+    rows = []
+    for point_id, mn, last_seen_ms, created_at in devices:  # last seen: a datetime
+        ctx = contexts.point(point_id)
+        if ctx is None:
+            continue
+        last_seen = epoch_seconds(last_seen_ms) or int(created_at.timestamp())
+        rows.append((ctx, mn, last_seen))
+    declared = _declared({ctx.point_id for ctx, _, _ in rows}, now)
+    findings = []
+    for ctx, mn, last_seen in rows:
+        minutes = int(
+            contexts.rule(
+                "monitoring.offline_after_minutes", region_code=ctx.region_code, on=china_date(now)
+            )
+        )
+        if now - last_seen <= minutes * 60:
+            findings.append(Finding(False, ctx.point_id, "", AlarmKind.OFFLINE, now))
+        elif ctx.point_id not in declared:
+            # the data time is the last packet's: checking again repeats nothing
+            findings.append(
+                Finding(
+                    True,
+                    ctx.point_id,
+                    "",
+                    AlarmKind.OFFLINE,
+                    last_seen,
+                    rule="offline",
+                    evidence={"mn": mn, "last_seen": last_seen, "threshold_minutes": minutes},
+                )
+            )
+    return findings
+
+
+def _has_hour(point_id: int, factor: str, hour: int) -> bool:
+    keys = {"point_id": point_id, "factor_code": factor, "period": PeriodKind.HOUR}
+    return (
+        Reading.objects.filter(**keys, data_time=hour).exists()
+        or DerivedValue.objects.filter(**keys, data_time=hour).exists()
+    )
+
+
+def _expects_hours(point_id: int, factor: str, hour: int) -> bool:
+    since = hour - LOOKBACK_HOURS * HOUR
+    keys = {"point_id": point_id, "factor_code": factor, "period": PeriodKind.HOUR}
+    return (
+        Reading.objects.filter(**keys, data_time__gte=since, data_time__lt=hour).exists()
+        or DerivedValue.objects.filter(**keys, data_time__gte=since, data_time__lt=hour).exists()
+    )
+
+
+def missing_findings(*, now: int, contexts: Contexts) -> list[Finding]:
+    """Points that send hourly data (or minute data to derive it) but lack the last hour."""
+    findings = []
+    points: list[tuple[PointContext, int]] = []
+    for ctx in contexts.all_points():
+        if not ctx.factors:
+            continue
+        grace = int(
+            contexts.rule(
+                "monitoring.missing_hour_grace_minutes",
+                region_code=ctx.region_code,
+                on=china_date(now),
+            )
+        )
+        # the last hour whose values should be here by now: it ended more than grace ago
+        hour = (now - grace * 60) // HOUR * HOUR - HOUR
+        points.append((ctx, hour))
+    declared_at: dict[int, set[int]] = {}
+    for ctx, hour in points:
+        factor = ctx.factors[0]
+        if _has_hour(ctx.point_id, factor, hour):
+            findings.append(Finding(False, ctx.point_id, "", AlarmKind.MISSING, hour))
+            continue
+        if not _expects_hours(ctx.point_id, factor, hour):
+            continue
+        if hour not in declared_at:
+            declared_at[hour] = _declared({c.point_id for c, h in points if h == hour}, hour)
+        if ctx.point_id in declared_at[hour]:
+            continue
+        findings.append(
+            Finding(
+                True,
+                ctx.point_id,
+                "",
+                AlarmKind.MISSING,
+                hour,
+                period=PeriodKind.HOUR,
+                rule="missing.hourly",
+                evidence={"hour": hour, "factor": factor},
+            )
+        )
+    return findings

@@ -1,0 +1,408 @@
+"""The alarm rules: newly committed values in, findings (raise or clear an alarm) out.
+
+Run by the worker on each batch of the readings stream (``monitoring.stream``) and on
+hourly and daily values derived from finer data (``monitoring.statistics``), never by
+scanning the readings table. Rules that need a run of values (early warning, stuck and
+zero values, flag runs, values pinned under the limit) keep a small state per series
+(point, factor, period kind) in memory; a series seen for the first time since the worker
+started loads its recent values from the readings table first, so a restart does not
+reset the counts.
+
+A value is counted once: one whose data time is not after the last one counted for its
+series (a resent packet, or late data) moves no counter. Exceedance findings are
+idempotent at the alarm (``alarms.findings_apply`` counts each data time once).
+
+Thresholds come from the dated rule table (migration 0003, ``rules_cn.md`` §3).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from qingshan.core.fields import epoch_seconds
+from qingshan.monitoring.choices import AlarmKind, PeriodKind
+from qingshan.monitoring.context import Contexts, Limit, PointContext, china_date
+from qingshan.monitoring.conversion import O2_FACTOR, judged_value
+from qingshan.monitoring.models import AnomalyDeclaration, Reading
+from qingshan.monitoring.stream import StreamReading
+
+VALID, INVALID, REVIEW = "valid", "invalid", "review"
+# the flag of a derived hourly or daily value with too few valid values in it (not HJ 212)
+INSUFFICIENT = "-"
+# the period kind a limit is judged on (rules_cn §3.4: gas hourly, water daily)
+BASIS_PERIOD = {"hourly": PeriodKind.HOUR, "daily": PeriodKind.DAY}
+# alarms an accepted or pending declaration of the period suppresses: the data loggers'
+# silence and the instruments' own fault and stop marks, not what the data show
+SUPPRESSED_BY_DECLARATION = {
+    AlarmKind.OFFLINE,
+    AlarmKind.MISSING,
+    AlarmKind.FLAG_RUN,
+    AlarmKind.ZERO,
+}
+
+
+@dataclass(slots=True)
+class Finding:
+    """Raise (or repeat) an alarm, or clear it, as of a data time."""
+
+    raise_alarm: bool
+    point_id: int
+    factor_code: str
+    kind: str
+    data_time: int
+    period: int | None = None
+    value: float | None = None
+    limit: float | None = None
+    rule: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SeriesState:
+    last_time: int = -1
+    last_value: float | None = None
+    same: int = 0  # identical values in a row, this one included
+    zeros: int = 0
+    warnings: int = 0  # real-time values above the warning share in a row
+    run_start: int | None = None  # data time a run of fault/maintenance flags began
+    window: deque[bool] = field(default_factory=deque)  # hourly values pinned under the limit
+
+
+def flag_validity(flag: str, table: dict[str, str]) -> str:
+    """A flag's standing for statistics; no flag at all means a normal value."""
+    if not flag:
+        return VALID
+    if flag == INSUFFICIENT:
+        return INVALID
+    return table.get(flag, REVIEW)  # a flag no table knows is for a person to judge
+
+
+class Evaluator:
+    def __init__(self, contexts: Contexts | None = None, *, load_history: bool = True) -> None:
+        self.contexts = contexts or Contexts()
+        self.load_history = load_history
+        self.states: dict[tuple[int, str, int], SeriesState] = {}
+
+    def reset(self) -> None:
+        """Forget the in-memory state (after a rolled-back batch it may be ahead of the DB)."""
+        self.states.clear()
+        self.contexts.invalidate()
+
+    # entry point -------------------------------------------------------------------------
+    def evaluate(self, readings: Iterable[StreamReading]) -> list[Finding]:
+        ordered = sorted(readings, key=lambda r: (r.data_time, r.point_id, r.period))
+        declared = _declarations(ordered)
+        findings: list[Finding] = []
+        for (point_id, period, data_time), group in groupby(
+            ordered, key=lambda r: (r.point_id, r.period, r.data_time)
+        ):
+            ctx = self.contexts.point(point_id)
+            if ctx is None:
+                continue
+            judge = _Judge(self, ctx, period, data_time, list(group), declared.get(point_id, []))
+            findings.extend(judge.run())
+        return findings
+
+    def state(self, key: tuple[int, str, int], before: int) -> SeriesState:
+        found = self.states.get(key)
+        if found is None:
+            found = self.states[key] = SeriesState()
+            if self.load_history:
+                self._replay_history(key, before, found)
+        return found
+
+    def _replay_history(self, key: tuple[int, str, int], before: int, state: SeriesState) -> None:
+        point_id, factor_code, period = key
+        rows = list(
+            Reading.objects.filter(
+                point_id=point_id, factor_code=factor_code, period=period, data_time__lt=before
+            )
+            .order_by("-data_time")
+            .values_list("data_time", "value", "flag")[:HISTORY]
+        )
+        for data_time, value, flag in reversed(rows):
+            state.last_time = epoch_seconds(data_time) or 0
+            if value is not None and flag in ("", "N"):
+                state.same = state.same + 1 if value == state.last_value else 1
+                state.zeros = state.zeros + 1 if value == 0 else 0
+                state.last_value = value
+
+
+HISTORY = 120  # values replayed into a new series state: the longest run a rule counts
+
+
+def _declarations(readings: list[StreamReading]) -> dict[int, list[tuple[int, int]]]:
+    """Declared (pending or accepted) periods of the points in the batch."""
+    if not readings:
+        return {}
+    points = {r.point_id for r in readings}
+    rows = AnomalyDeclaration.objects.filter(
+        point_id__in=points,
+        status__in=["submitted", "accepted"],
+        starts_at__lte=readings[-1].data_time,
+        ends_at__gt=readings[0].data_time,
+    ).values_list("point_id", "starts_at", "ends_at")
+    found: dict[int, list[tuple[int, int]]] = {}
+    for point_id, starts, ends in rows:
+        found.setdefault(point_id, []).append((epoch_seconds(starts), epoch_seconds(ends)))
+    return found
+
+
+class _Judge:
+    """The rules applied to the values of one point, period kind and data time."""
+
+    def __init__(
+        self,
+        engine: Evaluator,
+        ctx: PointContext,
+        period: int,
+        data_time: int,
+        group: list[StreamReading],
+        declared: list[tuple[int, int]],
+    ) -> None:
+        self.engine, self.ctx, self.period, self.t = engine, ctx, period, data_time
+        self.group = group
+        self.declared = any(start <= data_time < end for start, end in declared)
+        self.on = china_date(data_time)
+        self.by_factor = {r.factor_code: r for r in group}
+        o2 = self.by_factor.get(O2_FACTOR)
+        self.o2 = None if o2 is None else o2.value
+        self.findings: list[Finding] = []
+
+    def rule(self, name: str) -> Any:
+        return self.engine.contexts.rule(name, region_code=self.ctx.region_code, on=self.on)
+
+    def emit(self, raise_alarm: bool, factor: str, kind: str, **details: Any) -> None:
+        if raise_alarm and self.declared and kind in SUPPRESSED_BY_DECLARATION:
+            return
+        self.findings.append(
+            Finding(raise_alarm, self.ctx.point_id, factor, kind, self.t, self.period, **details)
+        )
+
+    def run(self) -> list[Finding]:
+        validity_table = self.rule("monitoring.flag_validity")
+        for reading in self.group:
+            limit = self.ctx.limits.get(reading.factor_code)
+            judged = None
+            if limit is not None:
+                judged = judged_value(
+                    reading.value,
+                    sent_converted=reading.zs,
+                    o2_measured=self.o2,
+                    o2_reference=limit.reference_o2,
+                )
+            self.series(reading, flag_validity(reading.flag, validity_table), limit, judged)
+        if self.period in (PeriodKind.HOUR, PeriodKind.DAY):
+            self.contradictions(validity_table)
+        return self.findings
+
+    # per value ---------------------------------------------------------------------------
+    def series(
+        self, r: StreamReading, validity: str, limit: Limit | None, judged: float | None
+    ) -> None:
+        key = (r.point_id, r.factor_code, r.period)
+        state = self.engine.state(key, before=r.data_time)
+        if limit is not None and judged is not None and BASIS_PERIOD[limit.basis] == r.period:
+            self.exceedance(r, validity, limit, judged)
+        if r.data_time <= state.last_time:
+            return  # a resend or late value: counted already, or too late to count in a run
+        self.flag_run(r, state)
+        if validity == VALID and r.value is not None:
+            self.stuck_and_zero(r, state, limit)
+            if limit is not None and judged is not None:
+                if r.period == PeriodKind.RTD:
+                    self.early_warning(r, state, limit, judged)
+                if BASIS_PERIOD[limit.basis] == r.period:
+                    self.near_limit(r, state, limit, judged)
+            state.last_value = r.value
+        state.last_time = r.data_time
+
+    def exceedance(self, r: StreamReading, validity: str, limit: Limit, judged: float) -> None:
+        if validity == INVALID:
+            return  # data marked invalid are not used for exceedance (MEE 公告2022年第21号)
+        evidence = {
+            "measured": r.value,
+            "converted": judged if limit.reference_o2 is not None else None,
+            "converted_sent": r.zs is not None,
+            "o2": self.o2,
+            "reference_o2": limit.reference_o2,
+            "limit": limit.value,
+            "unit": limit.unit,
+            "standard": limit.standard,
+            "flag": r.flag,
+            "needs_review": validity == REVIEW,
+        }
+        if judged > limit.value:
+            self.emit(
+                True,
+                r.factor_code,
+                AlarmKind.EXCEEDANCE,
+                value=judged,
+                limit=limit.value,
+                rule=f"exceedance.{limit.basis}",
+                evidence=evidence,
+            )
+        elif validity == VALID:
+            self.emit(False, r.factor_code, AlarmKind.EXCEEDANCE)
+
+    def early_warning(
+        self, r: StreamReading, state: SeriesState, limit: Limit, judged: float
+    ) -> None:
+        setting = self.rule("monitoring.early_warning")
+        threshold = float(setting["share"]) * limit.value
+        if judged > threshold:
+            state.warnings += 1
+            if state.warnings >= int(setting["consecutive"]):
+                self.emit(
+                    True,
+                    r.factor_code,
+                    AlarmKind.EARLY_WARNING,
+                    value=judged,
+                    limit=limit.value,
+                    rule="early_warning",
+                    evidence={
+                        "share": setting["share"],
+                        "threshold": threshold,
+                        "consecutive": state.warnings,
+                        "limit": limit.value,
+                        "unit": limit.unit,
+                    },
+                )
+        else:
+            state.warnings = 0
+            self.emit(False, r.factor_code, AlarmKind.EARLY_WARNING)
+
+    def flag_run(self, r: StreamReading, state: SeriesState) -> None:
+        setting = self.rule("monitoring.flag_run")
+        if r.flag and r.flag in setting["flags"]:
+            if state.run_start is None:
+                state.run_start = r.data_time
+            minutes = (r.data_time - state.run_start) / 60
+            if minutes >= float(setting["minutes"]):
+                self.emit(
+                    True,
+                    r.factor_code,
+                    AlarmKind.FLAG_RUN,
+                    rule="flag_run",
+                    evidence={
+                        "flag": r.flag,
+                        "since": state.run_start,
+                        "minutes": round(minutes),
+                        "threshold_minutes": setting["minutes"],
+                    },
+                )
+        elif state.run_start is not None:
+            state.run_start = None
+            self.emit(False, r.factor_code, AlarmKind.FLAG_RUN)
+
+    def stuck_and_zero(self, r: StreamReading, state: SeriesState, limit: Limit | None) -> None:
+        period = str(r.period)
+        state.same = state.same + 1 if r.value == state.last_value else 1
+        stuck_after = self.rule("monitoring.stuck_repeats").get(period)
+        if stuck_after and state.same >= int(stuck_after):
+            self.emit(
+                True,
+                r.factor_code,
+                AlarmKind.STUCK,
+                value=r.value,
+                rule="stuck",
+                evidence={"value": r.value, "repeats": state.same, "threshold": stuck_after},
+            )
+        elif state.same == 1:
+            self.emit(False, r.factor_code, AlarmKind.STUCK)
+        if limit is None:
+            return  # zero is suspicious for a concentration under a limit, not for a flow
+        state.zeros = state.zeros + 1 if r.value == 0 else 0
+        zero_after = self.rule("monitoring.zero_repeats").get(period)
+        if zero_after and state.zeros >= int(zero_after):
+            self.emit(
+                True,
+                r.factor_code,
+                AlarmKind.ZERO,
+                value=0.0,
+                rule="zero",
+                evidence={"repeats": state.zeros, "threshold": zero_after},
+            )
+        elif state.zeros == 0:
+            self.emit(False, r.factor_code, AlarmKind.ZERO)
+
+    def near_limit(self, r: StreamReading, state: SeriesState, limit: Limit, judged: float) -> None:
+        setting = self.rule("monitoring.near_limit")
+        size = int(setting["window_hours"])
+        state.window.append(float(setting["low"]) * limit.value <= judged <= limit.value)
+        while len(state.window) > size:
+            state.window.popleft()
+        if len(state.window) < size:
+            return
+        share = sum(state.window) / size
+        if share >= float(setting["share"]):
+            self.emit(
+                True,
+                r.factor_code,
+                AlarmKind.NEAR_LIMIT,
+                value=judged,
+                limit=limit.value,
+                rule="near_limit",
+                evidence={
+                    "share": round(share, 3),
+                    "window": size,
+                    "low": setting["low"],
+                    "threshold_share": setting["share"],
+                    "limit": limit.value,
+                },
+            )
+        else:
+            self.emit(False, r.factor_code, AlarmKind.NEAR_LIMIT)
+
+    # per data time -----------------------------------------------------------------------
+    def contradictions(self, validity_table: dict[str, str]) -> None:
+        """Oxygen or flow that contradict the concentrations of the same time (rules_cn §3.6)."""
+        setting = self.rule("monitoring.contradiction")
+        valid = {
+            code: r.value
+            for code, r in self.by_factor.items()
+            if r.value is not None and flag_validity(r.flag, validity_table) == VALID
+        }
+        concentrations = {
+            code: value
+            for code, value in valid.items()
+            if code in self.ctx.limits
+            and value > float(setting["min_share"]) * self.ctx.limits[code].value
+        }
+        o2 = valid.get(O2_FACTOR)
+        converted = [c for c in concentrations if self.ctx.limits[c].reference_o2 is not None]
+        if o2 is not None and converted:
+            if o2 >= float(setting["o2_max"]):
+                self.emit(
+                    True,
+                    O2_FACTOR,
+                    AlarmKind.CONTRADICTION,
+                    value=o2,
+                    rule="contradiction.o2",
+                    evidence={
+                        "o2": o2,
+                        "o2_max": setting["o2_max"],
+                        "concentrations": {c: valid[c] for c in converted},
+                    },
+                )
+            else:
+                self.emit(False, O2_FACTOR, AlarmKind.CONTRADICTION)
+        for flow_code in setting["flow_factors"]:
+            flow = valid.get(flow_code)
+            if flow is None:
+                continue
+            if flow <= 0 and concentrations:
+                self.emit(
+                    True,
+                    flow_code,
+                    AlarmKind.CONTRADICTION,
+                    value=flow,
+                    rule="contradiction.flow",
+                    evidence={"flow": flow, "concentrations": concentrations},
+                )
+            elif flow > 0:
+                self.emit(False, flow_code, AlarmKind.CONTRADICTION)
