@@ -91,7 +91,10 @@ class Known:
 
     def load_devices(self, mns: Iterable[str]) -> None:
         points = {p.pk: p for p in self.points.values() if p.pk}
-        qs = Device.objects.select_related("point__outlet__enterprise")
+        # enterprise devices only: an ambient station's logger is not the registry sheet's
+        qs = Device.objects.filter(point__outlet__isnull=False).select_related(
+            "point__outlet__enterprise"
+        )
         for device in _load(qs, "mn", set(mns) - set(self.devices)):
             if device.point_id in points:
                 device.point = points[device.point_id]

@@ -96,12 +96,19 @@ class Outlet(AuditedModel):
 
 
 class MonitoringPoint(AuditedModel):
-    """A monitoring point (监控点) at an outlet, with the HJ 212 factors it measures."""
+    """A monitoring point (监控点) with the HJ 212 factors it measures: at an enterprise's
+    outlet, or, with no outlet, an ambient point owned by an air-quality station or a
+    surface-water section of ``qingshan.quality`` (docs/adr/0009). Enterprise lists and
+    selectors show only points with an outlet."""
 
     SCOPE_ENTERPRISE = "outlet__enterprise"
 
     outlet = models.ForeignKey(
-        Outlet, verbose_name=_("排放口"), on_delete=models.CASCADE, related_name="points"
+        Outlet,
+        verbose_name=_("排放口"),
+        on_delete=models.CASCADE,
+        related_name="points",
+        null=True,  # an ambient point has none; forms and services still require one
     )
     name = models.CharField(_("名称"), max_length=100)
     factors = models.JSONField(_("监测因子"), default=list)

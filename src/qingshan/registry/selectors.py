@@ -59,10 +59,22 @@ def outlet_get(*, user: AnyUser, pk: int) -> Outlet:
     return restrict(Outlet.objects.select_related("enterprise"), user).get(pk=pk)
 
 
+# Ambient points (air-quality stations, water sections: no outlet) belong to
+# ``qingshan.quality`` and its pages; the registry's lists are of enterprise points.
+def _enterprise_points() -> QuerySet[MonitoringPoint]:
+    return MonitoringPoint.objects.filter(outlet__isnull=False).select_related("outlet__enterprise")
+
+
+def _enterprise_devices() -> QuerySet[Device]:
+    return Device.objects.filter(point__outlet__isnull=False).select_related(
+        "point__outlet__enterprise"
+    )
+
+
 def point_list(
     *, user: AnyUser, outlet_id: int | None = None, enterprise_id: int | None = None, q: str = ""
 ) -> QuerySet[MonitoringPoint]:
-    qs = restrict(MonitoringPoint.objects.select_related("outlet__enterprise"), user)
+    qs = restrict(_enterprise_points(), user)
     if outlet_id:
         qs = qs.filter(outlet_id=outlet_id)
     if enterprise_id:
@@ -73,13 +85,13 @@ def point_list(
 
 
 def point_get(*, user: AnyUser, pk: int) -> MonitoringPoint:
-    return restrict(MonitoringPoint.objects.select_related("outlet__enterprise"), user).get(pk=pk)
+    return restrict(_enterprise_points(), user).get(pk=pk)
 
 
 def device_list(
     *, user: AnyUser, point_id: int | None = None, enterprise_id: int | None = None, q: str = ""
 ) -> QuerySet[Device]:
-    qs = restrict(Device.objects.select_related("point__outlet__enterprise"), user)
+    qs = restrict(_enterprise_devices(), user)
     if point_id:
         qs = qs.filter(point_id=point_id)
     if enterprise_id:
@@ -90,4 +102,4 @@ def device_list(
 
 
 def device_get(*, user: AnyUser, pk: int) -> Device:
-    return restrict(Device.objects.select_related("point__outlet__enterprise"), user).get(pk=pk)
+    return restrict(_enterprise_devices(), user).get(pk=pk)

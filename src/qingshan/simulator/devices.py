@@ -155,7 +155,8 @@ def registry_devices(password: str, *, limit: int | None = None) -> list[DeviceS
                 password=password,
                 factors=tuple(str(code) for code in factors),
                 point_id=device.point_id,
-                enterprise=device.point.outlet.enterprise.name,
+                # an ambient point (quality station or section) has no outlet
+                enterprise=device.point.outlet.enterprise.name if device.point.outlet else "",
             )
         )
     return devices
