@@ -80,4 +80,9 @@ class PointStatus(models.TextChoices):
         }.get(value, "#6c757d")
 
 
-SEVERITY_COLOURS = {"critical": "danger", "major": "warning", "minor": "info", "warning": "secondary"}
+SEVERITY_COLOURS = {
+    "critical": "danger",
+    "major": "warning",
+    "minor": "info",
+    "warning": "secondary",
+}

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict
-from qingshan.registry.models import Device
+from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, PointStatus
+from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
+from qingshan.monitoring.series import (  # noqa: F401  (re-exported: every read is here)
+    Series,
+    SeriesValue,
+    flag_status,
+    flag_validity,
+    point_enterprise,
+    reading_series,
+)
+from qingshan.registry import selectors as registry
+from qingshan.registry.models import Device, Enterprise, MonitoringPoint
 
 
 def device_status_list(
@@ -35,3 +50,213 @@ def device_status_summary(*, user: User | AnonymousUser) -> dict[str, int]:
         frame_errors=Sum("state__frame_errors"),
     )
     return {k: int(v or 0) for k, v in totals.items()}
+
+
+# --- alarms -----------------------------------------------------------------------------
+
+
+def alarm_list(
+    *,
+    user: User | AnonymousUser,
+    region_code: str = "",
+    enterprise_id: int | None = None,
+    point_id: int | None = None,
+    factor_code: str = "",
+    kind: str = "",
+    severity: str = "",
+    active: bool | None = None,
+    acknowledged: bool | None = None,
+    explanation_status: str = "",
+    start: int | None = None,
+    end: int | None = None,
+) -> QuerySet[Alarm]:
+    """Alarms the user may see, newest first; ``start``/``end`` (epoch seconds) keep the
+    alarms whose occurrences overlap that period."""
+    qs = restrict(Alarm.objects.select_related("point", "enterprise", "acknowledged_by"), user)
+    if region_code:
+        qs = qs.filter(region_code__startswith=region_code)
+    if enterprise_id:
+        qs = qs.filter(enterprise_id=enterprise_id)
+    if point_id:
+        qs = qs.filter(point_id=point_id)
+    if factor_code:
+        qs = qs.filter(factor_code=factor_code)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if active is not None:
+        qs = qs.filter(cleared_at__isnull=active)
+    if acknowledged is not None:
+        qs = qs.filter(acknowledged_at__isnull=not acknowledged)
+    if explanation_status:
+        qs = qs.filter(explanation_status=explanation_status)
+    if start is not None:
+        qs = qs.filter(last_at__gte=start)
+    if end is not None:
+        qs = qs.filter(first_at__lt=end)
+    return qs.order_by("-raised_at", "-id")
+
+
+def alarm_get(*, user: User | AnonymousUser, pk: int) -> Alarm:
+    return restrict(
+        Alarm.objects.select_related("point__outlet", "enterprise", "acknowledged_by"), user
+    ).get(pk=pk)
+
+
+def alarm_entries(*, alarm: Alarm) -> QuerySet[AlarmEntry]:
+    """The history of an alarm already fetched through ``alarm_get`` (so already scoped)."""
+    return alarm.entries.select_related("actor").order_by("at", "id")
+
+
+def alarm_entry_get(*, user: User | AnonymousUser, pk: int) -> AlarmEntry:
+    """An alarm history entry (for its attachment) if the user may see the alarm."""
+    alarms = restrict(Alarm.objects.all(), user)
+    return AlarmEntry.objects.select_related("alarm").get(pk=pk, alarm__in=alarms)
+
+
+def alarm_counts(*, user: User | AnonymousUser) -> dict[str, int]:
+    qs = restrict(Alarm.objects.filter(cleared_at__isnull=True), user)
+    totals = qs.aggregate(
+        active=Count("pk"),
+        unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+        critical=Count("pk", filter=Q(severity="critical")),
+        explanations=Count("pk", filter=Q(explanation_status=DeclarationStatus.SUBMITTED)),
+    )
+    return {k: int(v or 0) for k, v in totals.items()}
+
+
+# --- declarations -----------------------------------------------------------------------
+
+
+def declaration_list(
+    *,
+    user: User | AnonymousUser,
+    point_id: int | None = None,
+    enterprise_id: int | None = None,
+    status: str = "",
+    kind: str = "",
+    region_code: str = "",
+    overlapping: tuple[int, int] | None = None,
+) -> QuerySet[AnomalyDeclaration]:
+    qs = restrict(
+        AnomalyDeclaration.objects.select_related(
+            "point__outlet", "enterprise", "declared_by", "reviewed_by"
+        ),
+        user,
+    )
+    if point_id:
+        qs = qs.filter(point_id=point_id)
+    if enterprise_id:
+        qs = qs.filter(enterprise_id=enterprise_id)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region_code:
+        qs = qs.filter(enterprise__region_code__startswith=region_code)
+    if overlapping is not None:
+        qs = qs.filter(starts_at__lt=overlapping[1], ends_at__gt=overlapping[0])
+    return qs.order_by("-starts_at", "-id")
+
+
+def declaration_get(*, user: User | AnonymousUser, pk: int) -> AnomalyDeclaration:
+    return restrict(
+        AnomalyDeclaration.objects.select_related(
+            "point__outlet", "enterprise", "declared_by", "reviewed_by"
+        ),
+        user,
+    ).get(pk=pk)
+
+
+# --- the overview: each point's state ---------------------------------------------------
+
+# which state an open alarm of each kind puts its point in (worst wins, PointStatus order)
+KIND_STATUS = {
+    AlarmKind.EXCEEDANCE: PointStatus.EXCEEDING,
+    AlarmKind.OFFLINE: PointStatus.OFFLINE,
+    AlarmKind.MISSING: PointStatus.OFFLINE,
+    AlarmKind.STUCK: PointStatus.FAULT,
+    AlarmKind.ZERO: PointStatus.FAULT,
+    AlarmKind.FLAG_RUN: PointStatus.FAULT,
+    AlarmKind.EARLY_WARNING: PointStatus.WARNING,
+    AlarmKind.NEAR_LIMIT: PointStatus.WARNING,
+    AlarmKind.CONTRADICTION: PointStatus.WARNING,
+}
+STATUS_ORDER = list(PointStatus.values)
+
+
+@dataclass(slots=True)
+class PointState:
+    """A point as the overview shows it: where, whose, and how it is doing."""
+
+    point: MonitoringPoint
+    status: str
+    open_alarms: int = 0
+    kinds: list[str] = field(default_factory=list)
+    connected: bool = False
+    last_seen_at: dt.datetime | None = None  # the last packet of any of its loggers
+
+    @property
+    def enterprise(self) -> Enterprise:
+        return point_enterprise(self.point)
+
+    @property
+    def colour(self) -> str:
+        return PointStatus.colour(self.status)
+
+
+def point_states(
+    *,
+    user: User | AnonymousUser,
+    region_code: str = "",
+    industry_code: str = "",
+    factor_code: str = "",
+    status: str = "",
+    q: str = "",
+) -> list[PointState]:
+    """Every enterprise point the user may see, with its state: the worst of its open
+    alarms, else offline when none of its active data loggers is connected, else normal."""
+    points = registry.point_list(user=user, q=q)
+    if region_code:
+        points = points.filter(outlet__enterprise__region_code__startswith=region_code)
+    if industry_code:
+        points = points.filter(outlet__enterprise__industry_code__startswith=industry_code)
+    by_id = {p.pk: p for p in points}
+    if factor_code:  # JSON containment is not portable to SQLite; the list is small
+        by_id = {pk: p for pk, p in by_id.items() if factor_code in (p.factors or [])}
+    open_kinds: dict[int, list[str]] = {}
+    alarms = restrict(Alarm.objects.filter(cleared_at__isnull=True), user)
+    for point_id, kind in alarms.filter(point_id__in=list(by_id)).values_list("point_id", "kind"):
+        open_kinds.setdefault(point_id, []).append(kind)
+    links: dict[int, tuple[bool, dt.datetime | None]] = {}
+    devices = Device.objects.filter(point_id__in=list(by_id), is_active=True).values_list(
+        "point_id", "state__connected", "state__last_seen_at"
+    )
+    for point_id, connected, seen in devices:
+        was = links.get(point_id, (False, None))
+        seen_at: Any = seen
+        latest = max((s for s in (was[1], seen_at) if s is not None), default=None)
+        links[point_id] = (was[0] or bool(connected), latest)
+    states = []
+    for pk, point in by_id.items():
+        kinds = sorted(set(open_kinds.get(pk, [])))
+        connected, last_seen = links.get(pk, (False, None))
+        candidates = [KIND_STATUS[AlarmKind(k)] for k in kinds if k in AlarmKind.values]
+        if not connected:
+            candidates.append(PointStatus.OFFLINE)
+        state = min(candidates, key=STATUS_ORDER.index, default=PointStatus.NORMAL)
+        states.append(
+            PointState(
+                point=point,
+                status=str(state),
+                open_alarms=len(open_kinds.get(pk, [])),
+                kinds=kinds,
+                connected=connected,
+                last_seen_at=last_seen,
+            )
+        )
+    if status:
+        states = [s for s in states if s.status == status]
+    states.sort(key=lambda s: (STATUS_ORDER.index(s.status), s.enterprise.name, s.point.pk))
+    return states
