@@ -92,6 +92,58 @@ def _register(count: int, prefix: str = "QSSIM") -> None:
         )
 
 
+def _register_limits() -> None:
+    """A permit per synthetic enterprise with the simulator's typical limits (converted
+    values at the simulator's reference O2), so that its exceedances are alarms."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import django
+
+    django.setup()
+    from qingshan.core.audit import audit_context
+    from qingshan.permits.models import Permit, PermitLimit
+    from qingshan.registry.models import Enterprise
+    from qingshan.simulator.signals import KINDS, O2_REFERENCE
+
+    with audit_context(user=None, via="benchmark"):
+        for enterprise in Enterprise.objects.prefetch_related("outlets__points"):
+            permit = Permit.objects.create(
+                number=f"{enterprise.credit_code}001P",
+                enterprise=enterprise,
+                permit_class="key",
+                valid_from=dt.date(2020, 1, 1),
+                valid_to=dt.date(2099, 1, 1),
+            )
+            limits = []
+            for outlet in enterprise.outlets.all():
+                for point in outlet.points.all():
+                    for code in point.factors:
+                        kind = KINDS.get(code)
+                        if kind is None or kind.limit is None or code == "a19001":
+                            continue
+                        limits.append(
+                            PermitLimit(
+                                permit=permit,
+                                outlet=outlet,
+                                factor_code=code,
+                                limit=Decimal(str(kind.limit)),
+                                unit="mg/m3",
+                                basis="hourly",
+                                reference_o2=Decimal(str(O2_REFERENCE)) if kind.zs else None,
+                            )
+                        )
+            PermitLimit.objects.bulk_create(limits)
+
+
+def register_limits(env: dict[str, str]) -> None:
+    subprocess.run([PYTHON, __file__, "limits"], env=env, check=True)
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([PYTHON, "-m", "qingshan", "worker"], env=env)
+
+
 def register_devices(env: dict[str, str], count: int, prefix: str = "QSSIM") -> None:
     subprocess.run([PYTHON, __file__, "register", str(count), prefix], env=env, check=True)
 
@@ -237,5 +289,7 @@ def free_port() -> int:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["register"]:
     _register(int(sys.argv[2]), *sys.argv[3:4])
+if __name__ == "__main__" and sys.argv[1:2] == ["limits"]:
+    _register_limits()
 if __name__ == "__main__" and sys.argv[1:2] == ["verify"]:
     _verify(sys.argv[2])

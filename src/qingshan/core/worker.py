@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +25,8 @@ class Job:
 
 
 JOBS: list[Job] = []
-# the finest interval a job can have: alarm evaluation runs several times a second
-TICK = 0.1
+# the shortest pause between two runs of a job
+TICK = 0.05
 
 
 def register_job(job: Job) -> None:
@@ -33,20 +34,37 @@ def register_job(job: Job) -> None:
         JOBS.append(job)
 
 
-def run_due(last_run: dict[str, float], now: float) -> list[str]:
+def run_due(last_run: dict[str, float], now: float, jobs: list[Job] | None = None) -> list[str]:
     """Run every job whose interval has passed; a failing job is logged, never fatal."""
     ran = []
-    for job in JOBS:
+    for job in JOBS if jobs is None else jobs:
         if now - last_run.get(job.name, 0.0) < job.every_seconds:
             continue
         last_run[job.name] = now
         try:
             result = job.run()
-            log.info("job %s done: %s", job.name, result)
+            # frequent jobs (the readings stream, several times a second) log only when asked
+            log.log(
+                logging.DEBUG if job.every_seconds < 10 else logging.INFO,
+                "job %s done: %s",
+                job.name,
+                result,
+            )
         except Exception:
             log.exception("job %s failed", job.name)
         ran.append(job.name)
     return ran
+
+
+def _job_loop(job: Job, stop: threading.Event) -> None:
+    """One job on its own thread, so a slow job never delays a frequent one."""
+    from django.db import close_old_connections
+
+    while not stop.is_set():
+        started = time.monotonic()
+        close_old_connections()
+        run_due({}, time.time(), jobs=[job])
+        stop.wait(max(job.every_seconds - (time.monotonic() - started), TICK))
 
 
 def main(argv: list[str]) -> int:
@@ -62,6 +80,19 @@ def main(argv: list[str]) -> int:
         run_due(last_run, time.time())
         return 0
     log.info("worker started with jobs: %s", ", ".join(j.name for j in JOBS))
-    while True:
-        run_due(last_run, time.time())
-        time.sleep(TICK)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=_job_loop, args=(job, stop), name=job.name, daemon=True)
+        for job in JOBS
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while all(t.is_alive() for t in threads):
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    return 0
