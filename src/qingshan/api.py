@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from qingshan.core.api import AUTH, auth_router, install_error_handlers
+from qingshan.monitoring.api import router as monitoring_router
 from qingshan.permits.api import router as permits_router
 from qingshan.registry.api import router as registry_router
 
@@ -20,3 +21,4 @@ install_error_handlers(api)
 api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/", permits_router)
+api.add_router("/", monitoring_router)

@@ -13,14 +13,14 @@ from qingshan.core.models import User
 from qingshan.core.permissions import restrict
 from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, PointStatus
 from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
-from qingshan.monitoring.series import (  # noqa: F401  (re-exported: every read is here)
-    Series,
-    SeriesValue,
-    flag_status,
-    flag_validity,
-    point_enterprise,
-    reading_series,
-)
+
+# the series selectors live in their own module; every read is reachable from here
+from qingshan.monitoring.series import Series as Series
+from qingshan.monitoring.series import SeriesValue as SeriesValue
+from qingshan.monitoring.series import flag_status as flag_status
+from qingshan.monitoring.series import flag_validity as flag_validity
+from qingshan.monitoring.series import point_enterprise
+from qingshan.monitoring.series import reading_series as reading_series
 from qingshan.registry import selectors as registry
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint
 
@@ -214,6 +214,7 @@ def point_states(
     factor_code: str = "",
     status: str = "",
     q: str = "",
+    point_ids: list[int] | None = None,
 ) -> list[PointState]:
     """Every enterprise point the user may see, with its state: the worst of its open
     alarms, else offline when none of its active data loggers is connected, else normal."""
@@ -222,6 +223,8 @@ def point_states(
         points = points.filter(outlet__enterprise__region_code__startswith=region_code)
     if industry_code:
         points = points.filter(outlet__enterprise__industry_code__startswith=industry_code)
+    if point_ids is not None:
+        points = points.filter(pk__in=point_ids)
     by_id = {p.pk: p for p in points}
     if factor_code:  # JSON containment is not portable to SQLite; the list is small
         by_id = {pk: p for pk, p in by_id.items() if factor_code in (p.factors or [])}

@@ -62,6 +62,7 @@ DEFAULT_RANGE = {
 }
 KIND_NAMES = {"rtd": PeriodKind.RTD, "minute": PeriodKind.MINUTE, "hour": PeriodKind.HOUR}
 KIND_NAMES["day"] = PeriodKind.DAY
+KIND_LABELS: dict[int, str] = {int(v): k for k, v in KIND_NAMES.items()}
 # the data time as the stored integer: no datetime built per row on the hot path
 EPOCH = ExpressionWrapper(F("data_time"), output_field=models.BigIntegerField())
 

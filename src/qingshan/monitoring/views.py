@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import User
 from qingshan.monitoring import selectors
+from qingshan.monitoring.charts import chart_payload, series_workbook
+from qingshan.monitoring.choices import PointStatus
+from qingshan.monitoring.forms import OverviewFilter, SeriesForm
+from qingshan.monitoring.series import KIND_LABELS, KIND_NAMES, default_range
+from qingshan.registry import selectors as registry
 from qingshan.registry.models import Device
 from qingshan.web.filters import YES_NO, FilterForm, yes_no
-from qingshan.web.helpers import paginate
+from qingshan.web.helpers import add_service_errors, get_or_404, paginate, region_labels
 from qingshan.web.views.common import current_user
 
 
@@ -42,3 +55,107 @@ def gateway_status(request: HttpRequest) -> HttpResponse:
         "summary": selectors.device_status_summary(user=user),
     }
     return render(request, "monitoring/gateway_status.html", context)
+
+
+# --- the overview: every point on a map and in a list, coloured by its state -----------
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    filters = OverviewFilter(request.GET, user=user)
+    v = filters.values()
+    states = selectors.point_states(
+        user=user,
+        region_code=v.get("region", ""),
+        industry_code=v.get("industry", "").strip(),
+        factor_code=v.get("factor", ""),
+        q=v.get("q", "").strip(),
+    )
+    counts: dict[str, int] = dict.fromkeys(PointStatus.values, 0)
+    for state in states:
+        counts[state.status] += 1
+    if v.get("status"):
+        states = [s for s in states if s.status == v["status"]]
+    markers = [
+        {
+            "lat": float(s.enterprise.latitude),
+            "lng": float(s.enterprise.longitude),
+            "colour": s.colour,
+            "title": f"{s.enterprise.name} · {s.point.name}",
+            "status": str(PointStatus(s.status).label),
+            "url": reverse("monitoring:point", args=[s.point.pk]),
+        }
+        for s in states
+        if s.enterprise.latitude is not None and s.enterprise.longitude is not None
+    ]
+    context: dict[str, Any] = {
+        "filters": filters,
+        "page": Paginator(states, 50).get_page(request.GET.get("page")),
+        "counts": [(s, PointStatus(s).label, PointStatus.colour(s), counts[s]) for s in counts],
+        "markers": markers,
+        "tile_url": getattr(settings, "QINGSHAN_MAP_TILE_URL", ""),
+        "regions": region_labels({s.enterprise.region_code for s in states}),
+    }
+    return render(request, "monitoring/overview.html", context)
+
+
+# --- a point's curves -------------------------------------------------------------------
+
+
+def _point_series(request: HttpRequest, pk: int) -> tuple[Any, SeriesForm, Any]:
+    user = current_user(request)
+    point = get_or_404(registry.point_get, user=user, pk=pk)
+    factors = list(point.factors or [])
+    if not factors:
+        return point, SeriesForm(None, factors=[]), None
+    form = SeriesForm(request.GET or None, factors=factors)
+    factor, kind, start, end = form.period()
+    try:
+        series = selectors.reading_series(
+            user=user, point_id=point.pk, factor_code=factor, kind=kind, start=start, end=end
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        start, end = default_range(KIND_NAMES[kind])
+        series = selectors.reading_series(
+            user=user, point_id=point.pk, factor_code=factor, kind=kind, start=start, end=end
+        )
+    return point, form, series
+
+
+@login_required
+def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A point's curves (measured and converted, the limit, flagged values marked)."""
+    point, form, series = _point_series(request, pk)
+    user = current_user(request)
+    context = {
+        "point": point,
+        "enterprise": point.outlet.enterprise,
+        "form": form,
+        "series": series,
+        "chart": chart_payload(series) if series is not None else None,
+        "alarms": selectors.alarm_list(user=user, point_id=point.pk)[:10],
+        "declarations": selectors.declaration_list(user=user, point_id=point.pk)[:5],
+        "state": next(iter(selectors.point_states(user=user, q="", point_ids=[point.pk])), None),
+        "export_query": request.GET.urlencode(),
+        "series_kind": KIND_LABELS.get(series.kind, "hour") if series else "hour",
+        "bucket_minutes": series.bucket // 60 if series else 0,
+    }
+    return render(request, "monitoring/point_detail.html", context)
+
+
+@login_required
+def point_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The data the point page shows, as an Excel sheet."""
+    point, _form, series = _point_series(request, pk)
+    if series is None:
+        raise Http404
+    start = dt.datetime.fromtimestamp(series.start, tz=timezone.get_current_timezone())
+    name = f"{point.pk}-{series.factor_code}-{start:%Y%m%d}.xlsx"
+    response = HttpResponse(
+        series_workbook(series),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -18,6 +18,9 @@ MENU: list[tuple[str, Any, str, set[str] | None]] = [
     ("enterprise-list", pgettext_lazy("heading", "排污单位"), "building", None),
     ("point-list", pgettext_lazy("heading", "监控点"), "geo-alt", None),
     ("device-list", pgettext_lazy("heading", "数采仪"), "cpu", {"admin", "regulator", "inspector"}),
+    ("monitoring:overview", _("在线监控"), "activity", None),
+    ("monitoring:alarm-list", pgettext_lazy("heading", "报警"), "bell", None),
+    ("monitoring:declaration-list", pgettext_lazy("heading", "企业申报"), "calendar-check", None),
     ("monitoring:gateway-status", _("接入状态"), "broadcast", None),
     ("permit-list", _("排污许可"), "file-earmark-text", None),
     # everyone may export what they see; the exchange page offers import only to who may import
@@ -28,6 +31,22 @@ MENU: list[tuple[str, Any, str, set[str] | None]] = [
 def _section(view_name: str) -> str:
     """The menu entry a view belongs to: enterprise-detail and enterprise-list are one."""
     return view_name.split(":")[0] if ":" in view_name else view_name.split("-")[0]
+
+
+def _is_active(current: str, name: str) -> bool:
+    """Several entries of one app (monitoring: overview, alarms, …) share a namespace: the
+    page belongs to the entry named like it (alarm, alarm-list), else to the app's first."""
+    if not current or _section(current) != _section(name):
+        return False
+    siblings = [entry[0] for entry in MENU if _section(entry[0]) == _section(name)]
+    if ":" not in name or len(siblings) == 1:
+        return True
+
+    def word(view: str) -> str:
+        return view.split(":", 1)[1].split("-")[0]
+
+    same = [n for n in siblings if word(n) == word(current)]
+    return name == (same[0] if same else siblings[0])
 
 
 def menu_for(request: HttpRequest, user: User) -> list[dict[str, Any]]:
@@ -41,7 +60,7 @@ def menu_for(request: HttpRequest, user: User) -> list[dict[str, Any]]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        active = bool(current) and _section(current) == _section(name)
+        active = _is_active(current, name)
         items.append({"url": url, "label": label, "icon": icon, "active": active})
     return items
 

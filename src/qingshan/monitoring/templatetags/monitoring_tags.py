@@ -1,0 +1,40 @@
+"""Template helpers of the monitoring pages: colours of severities and states, evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django import template
+
+from qingshan.monitoring.choices import SEVERITY_COLOURS, PointStatus
+
+register = template.Library()
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+@register.filter
+def severity_colour(severity: str) -> str:
+    return SEVERITY_COLOURS.get(severity, "secondary")
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return PointStatus.colour(status)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return str(PointStatus(status).label) if status in PointStatus.values else status
+
+
+@register.filter
+def evidence_value(value: Any) -> str:
+    """A piece of an alarm's evidence as a person reads it: numbers and text as they are,
+    epoch seconds of data times as local times, lists and objects as compact JSON."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float | str):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))[:2000]
