@@ -8,6 +8,7 @@ from qingshan.core.api import AUTH, auth_router, install_error_handlers
 from qingshan.monitoring.api import router as monitoring_router
 from qingshan.permits.api import router as permits_router
 from qingshan.registry.api import router as registry_router
+from qingshan.supervision.api import router as supervision_router
 
 api = NinjaAPI(
     title="Qingshan API",
@@ -22,3 +23,4 @@ api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/", permits_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", supervision_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "qingshan.registry",
     "qingshan.permits",
     "qingshan.monitoring",
+    "qingshan.supervision",
     "qingshan.exchange",
     "qingshan.demo",
     "qingshan.web",

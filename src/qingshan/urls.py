@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("exchange/", include("qingshan.exchange.urls")),
     path("monitoring/", include("qingshan.monitoring.urls")),
+    path("supervision/", include("qingshan.supervision.urls")),
     path("", include("qingshan.web.urls")),
 ]
