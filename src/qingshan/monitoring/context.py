@@ -44,8 +44,12 @@ class PointContext:
     limits: dict[str, Limit] = field(default_factory=dict)
 
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def china_date(epoch_seconds: int) -> dt.date:
-    return dt.datetime.fromtimestamp(epoch_seconds, CHINA).date()
+    """The date in China (UTC+8, no daylight saving) of an epoch time."""
+    return dt.date.fromordinal(_EPOCH_ORDINAL + (epoch_seconds + 8 * 3600) // 86400)
 
 
 class Contexts:
@@ -118,3 +122,28 @@ class Contexts:
         if key not in self._rules:
             self._rules[key] = rule_value(name, region_code=region_code, on=on)
         return self._rules[key]
+
+    def rules(self, *, region_code: str, on: dt.date) -> RuleSet:
+        """Every rule of one region and date, looked up once and kept with the cache."""
+        self._refresh()
+        key = ("", region_code, on)
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = RuleSet(self, region_code, on)
+        return found  # type: ignore[no-any-return]
+
+
+class RuleSet:
+    """The rule values in force for one region on one date, fetched on first use."""
+
+    def __init__(self, contexts: Contexts, region_code: str, on: dt.date) -> None:
+        self._contexts, self._region, self._on = contexts, region_code, on
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._contexts.rule(name, region_code=self._region, on=self._on)
+            self._values[name] = value
+            return value

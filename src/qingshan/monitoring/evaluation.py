@@ -17,17 +17,20 @@ Thresholds come from the dated rule table (migration 0003, ``rules_cn.md`` §3).
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from django.db import connection
+
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import AlarmKind, PeriodKind
 from qingshan.monitoring.context import Contexts, Limit, PointContext, china_date
 from qingshan.monitoring.conversion import O2_FACTOR, judged_value
-from qingshan.monitoring.models import AnomalyDeclaration, Reading
+from qingshan.monitoring.models import Alarm, AnomalyDeclaration, Reading
 from qingshan.monitoring.stream import StreamReading
 
 VALID, INVALID, REVIEW = "valid", "invalid", "review"
@@ -86,11 +89,28 @@ class Evaluator:
         self.contexts = contexts or Contexts()
         self.load_history = load_history
         self.states: dict[tuple[int, str, int], SeriesState] = {}
+        # (point, factor, kind) of the open alarms: a value within bounds clears only those,
+        # instead of making a finding per value. Reloaded now and then, for alarms closed
+        # by hand.
+        self._open: set[tuple[int, str, str]] = set()
+        self._open_loaded = -OPEN_RELOAD_SECONDS
 
     def reset(self) -> None:
         """Forget the in-memory state (after a rolled-back batch it may be ahead of the DB)."""
         self.states.clear()
+        self._open_loaded = -OPEN_RELOAD_SECONDS
         self.contexts.invalidate()
+
+    @property
+    def open(self) -> set[tuple[int, str, str]]:
+        if time.monotonic() - self._open_loaded >= OPEN_RELOAD_SECONDS:
+            self._open = set(
+                Alarm.objects.filter(cleared_at__isnull=True).values_list(
+                    "point_id", "factor_code", "kind"
+                )
+            )
+            self._open_loaded = time.monotonic()
+        return self._open
 
     # entry point -------------------------------------------------------------------------
     def evaluate(self, readings: Iterable[StreamReading]) -> list[Finding]:
@@ -116,16 +136,13 @@ class Evaluator:
         return found
 
     def _replay_history(self, key: tuple[int, str, int], before: int, state: SeriesState) -> None:
-        point_id, factor_code, period = key
-        rows = list(
-            Reading.objects.filter(
-                point_id=point_id, factor_code=factor_code, period=period, data_time__lt=before
-            )
-            .order_by("-data_time")
-            .values_list("data_time", "value", "flag")[:HISTORY]
-        )
+        """Counts of the series' last values, so that a restart does not reset its runs."""
+        with connection.cursor() as cursor:
+            # plain SQL: thousands of series appear at once when the worker starts
+            cursor.execute(HISTORY_SQL, [*key, before, HISTORY])
+            rows = cursor.fetchall()
         for data_time, value, flag in reversed(rows):
-            state.last_time = epoch_seconds(data_time) or 0
+            state.last_time = data_time
             if value is not None and flag in ("", "N"):
                 state.same = state.same + 1 if value == state.last_value else 1
                 state.zeros = state.zeros + 1 if value == 0 else 0
@@ -133,6 +150,12 @@ class Evaluator:
 
 
 HISTORY = 120  # values replayed into a new series state: the longest run a rule counts
+HISTORY_SQL = (
+    f"SELECT data_time, value, flag FROM {Reading._meta.db_table}"  # noqa: S608 (a model name)
+    " WHERE point_id = %s AND factor_code = %s AND period = %s AND data_time < %s"
+    " ORDER BY data_time DESC LIMIT %s"
+)
+OPEN_RELOAD_SECONDS = 60.0
 
 
 def _declarations(readings: list[StreamReading]) -> dict[int, list[tuple[int, int]]]:
@@ -167,18 +190,25 @@ class _Judge:
         self.engine, self.ctx, self.period, self.t = engine, ctx, period, data_time
         self.group = group
         self.declared = any(start <= data_time < end for start, end in declared)
-        self.on = china_date(data_time)
+        self.rules = engine.contexts.rules(region_code=ctx.region_code, on=china_date(data_time))
         self.by_factor = {r.factor_code: r for r in group}
         o2 = self.by_factor.get(O2_FACTOR)
         self.o2 = None if o2 is None else o2.value
         self.findings: list[Finding] = []
 
     def rule(self, name: str) -> Any:
-        return self.engine.contexts.rule(name, region_code=self.ctx.region_code, on=self.on)
+        return self.rules[name]
 
     def emit(self, raise_alarm: bool, factor: str, kind: str, **details: Any) -> None:
-        if raise_alarm and self.declared and kind in SUPPRESSED_BY_DECLARATION:
-            return
+        key = (self.ctx.point_id, factor, str(kind))
+        if raise_alarm:
+            if self.declared and kind in SUPPRESSED_BY_DECLARATION:
+                return
+            self.engine.open.add(key)
+        elif key in self.engine.open:
+            self.engine.open.discard(key)
+        else:
+            return  # nothing open to clear
         self.findings.append(
             Finding(raise_alarm, self.ctx.point_id, factor, kind, self.t, self.period, **details)
         )

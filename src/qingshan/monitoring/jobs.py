@@ -7,6 +7,7 @@ second), so an exceedance is an alarm within about a second of its packet's comm
 
 from __future__ import annotations
 
+import threading
 import time
 
 from qingshan.monitoring.alarms import findings_apply
@@ -18,26 +19,32 @@ from qingshan.monitoring.stream import StreamReading
 
 contexts = Contexts()
 evaluator = Evaluator(contexts)
+# the worker runs each job on its own thread; the evaluator's state is one
+_evaluating = threading.Lock()
 
 
 def alarms_on_stream(readings: list[StreamReading]) -> dict[str, int]:
     """Stream consumer: runs inside the transaction that moves the consumer's cursor."""
-    try:
-        return findings_apply(evaluator.evaluate(readings), contexts=contexts)
-    except Exception:
-        evaluator.reset()  # the transaction rolls back: the in-memory state must too
-        raise
+    with _evaluating:
+        try:
+            return findings_apply(evaluator.evaluate(readings), contexts=contexts)
+        except Exception:
+            evaluator.reset()  # the transaction rolls back: the in-memory state must too
+            raise
 
 
 def statistics_job() -> dict[str, int]:
-    derived = statistics_derive(now=int(time.time()), contexts=contexts)
+    with _evaluating:  # the contexts' cache is shared too
+        derived = statistics_derive(now=int(time.time()), contexts=contexts)
     result = alarms_on_stream(derived)
     return {"derived": len(derived), **result}
 
 
 def silence_job() -> dict[str, int]:
     now = int(time.time())
-    return findings_apply(
-        offline_findings(now=now, contexts=contexts) + missing_findings(now=now, contexts=contexts),
-        contexts=contexts,
-    )
+    with _evaluating:
+        return findings_apply(
+            offline_findings(now=now, contexts=contexts)
+            + missing_findings(now=now, contexts=contexts),
+            contexts=contexts,
+        )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 
@@ -36,9 +36,8 @@ GAP_WAIT = dt.timedelta(seconds=2)
 BATCH = 5000  # raw packets per run and consumer; about a second of a busy gateway
 
 
-@dataclass(frozen=True, slots=True)
-class StreamReading:
-    """One newly committed value, as the logger sent it."""
+class StreamReading(NamedTuple):
+    """One newly committed value, as the logger sent it (a tuple: tens of thousands a second)."""
 
     point_id: int
     factor_code: str
