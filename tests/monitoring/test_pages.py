@@ -30,7 +30,9 @@ def test_pages_render_for_every_role(users, client_as, alarm, role):
     ]:
         response = client.get(url)
         assert response.status_code == 200, (role, url)
-        assert users["keqiao"]["enterprise"].name in response.content.decode() or "declaration" in url
+        assert (
+            users["keqiao"]["enterprise"].name in response.content.decode() or "declaration" in url
+        )
 
 
 @pytest.mark.parametrize("role", ["other_county", "other_enterprise"])

@@ -1,7 +1,5 @@
 """Online-monitoring endpoints: thin adapters over the selectors (reads) and services (writes)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -178,7 +176,7 @@ def alarm_explain(
     request: HttpRequest,
     pk: int,
     text: Form[str],
-    attachment: File[UploadedFile] | None = None,
+    attachment: File[UploadedFile | None] = None,
 ) -> Status[AlarmEntry]:
     """The enterprise's explanation (multipart: ``text``, optional ``attachment`` —
     PDF, PNG, JPEG, docx or xlsx, at most 10 MiB)."""
