@@ -17,7 +17,7 @@ class MonitoringConfig(AppConfig):
         from qingshan.monitoring.statistics import due_mark
         from qingshan.monitoring.stream import register_stream_consumer, stream_dispatch
 
-        register_stream_consumer("monitoring.alarms", jobs.alarms_on_stream)
+        register_stream_consumer("monitoring.alarms", jobs.alarms_apply, prepare=jobs.alarms_judge)
         register_stream_consumer("monitoring.statistics", due_mark)
         # a few times a second: alarm latency is this interval plus one evaluation
         register_job(Job("monitoring.stream", 0.25, stream_dispatch))

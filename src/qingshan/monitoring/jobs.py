@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 import time
 
+from django.db import transaction
+
 from qingshan.monitoring.alarms import findings_apply
 from qingshan.monitoring.checks import missing_findings, offline_findings
 from qingshan.monitoring.context import Contexts
-from qingshan.monitoring.evaluation import Evaluator
+from qingshan.monitoring.evaluation import Evaluator, Finding
 from qingshan.monitoring.statistics import statistics_derive
 from qingshan.monitoring.stream import StreamReading
 
@@ -23,20 +25,35 @@ evaluator = Evaluator(contexts)
 _evaluating = threading.Lock()
 
 
-def alarms_on_stream(readings: list[StreamReading]) -> dict[str, int]:
-    """Stream consumer: runs inside the transaction that moves the consumer's cursor."""
+def alarms_judge(readings: list[StreamReading]) -> list[Finding]:
+    """Stream consumer, first step: judge the values, outside any transaction."""
     with _evaluating:
         try:
-            return findings_apply(evaluator.evaluate(readings), contexts=contexts)
+            return evaluator.evaluate(readings)
         except Exception:
-            evaluator.reset()  # the transaction rolls back: the in-memory state must too
+            evaluator.reset()
             raise
+
+
+def alarms_apply(findings: list[Finding]) -> dict[str, int]:
+    """Stream consumer, second step: in the transaction that moves the consumer's cursor."""
+    try:
+        return findings_apply(findings, contexts=contexts)
+    except Exception:
+        evaluator.reset()  # the transaction rolls back: the judged state must too
+        raise
+
+
+def alarms_on_stream(readings: list[StreamReading]) -> dict[str, int]:
+    return alarms_apply(alarms_judge(readings))
 
 
 def statistics_job() -> dict[str, int]:
     with _evaluating:  # the contexts' cache is shared too
         derived = statistics_derive(now=int(time.time()), contexts=contexts)
-    result = alarms_on_stream(derived)
+    findings = alarms_judge(derived)
+    with transaction.atomic():
+        result = alarms_apply(findings)
     return {"derived": len(derived), **result}
 
 

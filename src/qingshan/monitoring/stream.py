@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
@@ -50,12 +51,31 @@ class StreamReading(NamedTuple):
     device_id: int
 
 
-Handler = Callable[[list[StreamReading]], object]
-CONSUMERS: dict[str, Handler] = {}
+Handler = Callable[[Any], object]
 
 
-def register_stream_consumer(name: str, handle: Handler) -> None:
-    CONSUMERS[name] = handle
+@dataclass(frozen=True)
+class StreamConsumer:
+    """``handle`` runs in the transaction that moves the cursor; ``prepare``, if given, runs
+    before it, outside any transaction, and what it returns is what ``handle`` gets.
+
+    On SQLite one writer at a time holds the database: CPU-heavy work (judging thousands
+    of values) belongs in ``prepare`` so the write lock is held only for the writes, and
+    the gateway's commits are not kept waiting.
+    """
+
+    name: str
+    handle: Handler
+    prepare: Callable[[list[StreamReading]], Any] | None = None
+
+
+CONSUMERS: dict[str, StreamConsumer] = {}
+
+
+def register_stream_consumer(
+    name: str, handle: Handler, *, prepare: Callable[[list[StreamReading]], Any] | None = None
+) -> None:
+    CONSUMERS[name] = StreamConsumer(name, handle, prepare)
 
 
 class _Points:
@@ -113,7 +133,14 @@ def _readable(rows: list[tuple[int, int, int, int | None, bytes]], after_id: int
     return rows
 
 
-def stream_run(name: str, handle: Handler, *, now_ms: int, limit: int = BATCH) -> int:
+def stream_run(
+    name: str,
+    handle: Handler,
+    *,
+    now_ms: int,
+    limit: int = BATCH,
+    prepare: Callable[[list[StreamReading]], Any] | None = None,
+) -> int:
     """Deliver one consumer's new readings; returns how many raw packets it moved past."""
     cursor, _ = EventCursor.objects.get_or_create(consumer=f"stream:{name}")
     rows = [
@@ -127,8 +154,10 @@ def stream_run(name: str, handle: Handler, *, now_ms: int, limit: int = BATCH) -
     rows = _readable(rows, cursor.last_id, now_ms)
     if not rows:
         return 0
+    readings = packet_readings(rows)
+    work = readings if prepare is None else prepare(readings)
     with transaction.atomic():
-        handle(packet_readings(rows))
+        handle(work)
         EventCursor.objects.filter(consumer=cursor.consumer).update(
             last_id=rows[-1][0], failures=0, last_error=""
         )
@@ -140,9 +169,11 @@ def stream_dispatch() -> dict[str, int]:
     import time
 
     done: dict[str, int] = {}
-    for name, handle in CONSUMERS.items():
+    for name, consumer in CONSUMERS.items():
         try:
-            done[name] = stream_run(name, handle, now_ms=int(time.time() * 1000))
+            done[name] = stream_run(
+                name, consumer.handle, prepare=consumer.prepare, now_ms=int(time.time() * 1000)
+            )
         except Exception as exc:
             log.exception("stream consumer %s failed", name)
             EventCursor.objects.filter(consumer=f"stream:{name}").update(
