@@ -44,13 +44,17 @@ def png_upload(name: str = "photo.png") -> SimpleUploadedFile:
 
 @pytest.fixture
 def make_alarm(db: Any) -> Callable[..., Alarm]:
+    used: dict[tuple[int, str], int] = {}
+
     def make(site: dict[str, Any], kind: str = "exceedance", **fields: Any) -> Alarm:
+        # one open alarm per (point, factor, kind): each new one takes the next factor
+        n = used[(site["point"].pk, kind)] = used.get((site["point"].pk, kind), -1) + 1
         now = timezone.now().replace(microsecond=0)
         values: dict[str, Any] = {
             "point": site["point"],
             "enterprise": site["enterprise"],
             "region_code": site["enterprise"].region_code,
-            "factor_code": "a21026",
+            "factor_code": site["point"].factors[n % len(site["point"].factors)],
             "kind": kind,
             "severity": "major",
             "period": 3,
@@ -61,6 +65,8 @@ def make_alarm(db: Any) -> Callable[..., Alarm]:
             "limit_value": 35.0,
             "rule": "exceedance.hourly",
             "evidence": {},
+            # past the point's factors, further alarms are already cleared ones
+            "cleared_at": now if n >= len(site["point"].factors) else None,
         }
         values.update(fields)
         return Alarm.objects.create(**values)

@@ -19,8 +19,13 @@ from qingshan.supervision.workflow import TRANSITIONS, USER_ACTIONS, transition_
 from tests.conftest import client_for
 from tests.supervision.conftest import ROLE_USERS, body, post_json, upload
 
-ROLE_OF = {"supervisor": CaseRole.SUPERVISOR, "admin": CaseRole.SUPERVISOR, "county": CaseRole.COUNTY,
-           "inspector": CaseRole.INSPECTOR, "enterprise": CaseRole.ENTERPRISE}
+ROLE_OF = {
+    "supervisor": CaseRole.SUPERVISOR,
+    "admin": CaseRole.SUPERVISOR,
+    "county": CaseRole.COUNTY,
+    "inspector": CaseRole.INSPECTOR,
+    "enterprise": CaseRole.ENTERPRISE,
+}
 
 
 def action_body(client: Any, case: SupervisionCase, action: str) -> dict[str, Any]:
@@ -47,8 +52,9 @@ def snapshot(case: SupervisionCase) -> tuple[Any, ...]:
         fresh.assignee_id,
         fresh.deadline,
         CaseEvent.objects.filter(case=case).count(),
-        OutboxEvent.objects.filter(aggregate_type="supervision.supervisioncase",
-                                   aggregate_id=str(case.pk)).count(),
+        OutboxEvent.objects.filter(
+            aggregate_type="supervision.supervisioncase", aggregate_id=str(case.pk)
+        ).count(),
         Penalty.objects.filter(case=case).count(),
     )
 

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -254,7 +255,9 @@ class Penalty(AuditedModel):
     )
     decision_number = models.CharField(_("处罚决定书文号"), max_length=64, unique=True)
     legal_basis = models.CharField(_("法律依据"), max_length=300)
-    amount = models.DecimalField(_("罚款金额（元）"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(
+        _("罚款金额（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
 
     class Meta:
         verbose_name = _("行政处罚")
