@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import ExpressionWrapper, F
 from django.utils.translation import gettext as _
 
 from qingshan.core.models import User
@@ -63,8 +62,6 @@ DEFAULT_RANGE = {
 KIND_NAMES = {"rtd": PeriodKind.RTD, "minute": PeriodKind.MINUTE, "hour": PeriodKind.HOUR}
 KIND_NAMES["day"] = PeriodKind.DAY
 KIND_LABELS: dict[int, str] = {int(v): k for k, v in KIND_NAMES.items()}
-# the data time as the stored integer: no datetime built per row on the hot path
-EPOCH = ExpressionWrapper(F("data_time"), output_field=models.BigIntegerField())
 
 
 @dataclass(slots=True)
@@ -251,92 +248,85 @@ def _readings(point_id: int, factor_code: str, kind: int, start: int, end: int) 
     )
 
 
+def _fetch(
+    model: type[models.Model], columns: str, point_id: int, factor_code: str, series: Series
+) -> list[tuple[Any, ...]]:
+    """Rows of one point, factor and kind in the series' period, in time order, straight
+    from the DB-API cursor: Django's per-value converters cost more than the query on a
+    year of values (measured: 90 ms of 8,760 rows)."""
+    sql = (
+        f"SELECT data_time, {columns} FROM {model._meta.db_table}"  # noqa: S608
+        " WHERE point_id = %s AND factor_code = %s AND period = %s"
+        " AND data_time >= %s AND data_time < %s ORDER BY data_time"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [point_id, factor_code, series.kind, series.start, series.end])
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
 def _o2_by_time(series: Series, *, derived: bool) -> dict[int, float | None]:
     """Measured O2 at the same point, kind and times (the logger's, then derived ones)."""
     if series.reference_o2 is None:
         return {}
-    rows = _readings(series.point.pk, O2_FACTOR, series.kind, series.start, series.end)
-    o2: dict[int, float | None] = {
-        t: v for t, v in rows.order_by().values_list(EPOCH, "value").iterator(4000)
-    }
+    o2: dict[int, float | None] = dict(_fetch(Reading, "value", series.point.pk, O2_FACTOR, series))
     if derived:
-        for t, v in _derived(series.point.pk, O2_FACTOR, series).values_list(EPOCH, "value"):
+        for t, v in _fetch(DerivedValue, "value", series.point.pk, O2_FACTOR, series):
             o2.setdefault(t, v)
     return o2
 
 
-def _derived(point_id: int, factor_code: str, series: Series) -> Any:
-    return DerivedValue.objects.filter(
-        point_id=point_id,
-        factor_code=factor_code,
-        period=series.kind,
-        data_time__gte=series.start,
-        data_time__lt=series.end,
-    ).order_by()
-
-
-def _converted(
-    series: Series, value: float | None, zs: float | None, o2: float | None
-) -> float | None:
-    if series.reference_o2 is None:
-        return zs
-    return judged_value(value, sent_converted=zs, o2_measured=o2, o2_reference=series.reference_o2)
-
-
-def _raw_readings(series: Series) -> list[SeriesValue]:
-    o2 = _o2_by_time(series, derived=False)
-    rows = (
-        _readings(series.point.pk, series.factor_code, series.kind, series.start, series.end)
-        .order_by("data_time")
-        .values_list(EPOCH, "value", "min", "max", "zs", "flag")
+def _converter(series: Series) -> Any:
+    ref = series.reference_o2
+    if ref is None:
+        return lambda value, zs, o2: zs
+    return lambda value, zs, o2: judged_value(
+        value, sent_converted=zs, o2_measured=o2, o2_reference=ref
     )
-    out = []
-    for epoch, value, vmin, vmax, zs, flag in rows.iterator(4000):
-        out.append(
-            SeriesValue(
-                t=epoch,
-                value=value,
-                min=vmin,
-                max=vmax,
-                converted=_converted(series, value, zs, o2.get(epoch)),
-                flag=flag,
-                status=flag_status(flag, series.validity),
-                source="logger",
-            )
+
+
+def _raw_readings(series: Series, o2: dict[int, float | None] | None = None) -> list[SeriesValue]:
+    if o2 is None:
+        o2 = _o2_by_time(series, derived=False)
+    convert = _converter(series)
+    validity = series.validity
+    rows = _fetch(Reading, "value, min, max, zs, flag", series.point.pk, series.factor_code, series)
+    return [
+        SeriesValue(
+            t=t,
+            value=value,
+            min=vmin,
+            max=vmax,
+            converted=convert(value, zs, o2.get(t)),
+            flag=flag,
+            status=flag_status(flag, validity),
+            source="logger",
         )
-    return out
+        for t, value, vmin, vmax, zs, flag in rows
+    ]
 
 
 def _raw_aggregates(series: Series) -> list[SeriesValue]:
     """Hourly or daily values: the logger's own where sent, else the derived ones."""
     o2 = _o2_by_time(series, derived=True)
-    by_time: dict[int, SeriesValue] = {}
-    rows = _readings(
-        series.point.pk, series.factor_code, series.kind, series.start, series.end
-    ).values_list(EPOCH, "value", "min", "max", "zs", "flag")
-    for epoch, value, vmin, vmax, zs, flag in rows.order_by().iterator(4000):
-        by_time[epoch] = SeriesValue(
-            t=epoch,
-            value=value,
-            min=vmin,
-            max=vmax,
-            converted=_converted(series, value, zs, o2.get(epoch)),
-            flag=flag,
-            status=flag_status(flag, series.validity),
-            source="logger",
-        )
-    derived = _derived(series.point.pk, series.factor_code, series).values_list(
-        EPOCH, "value", "min", "max", "zs", "valid_count", "total_count", "is_valid"
+    by_time = {v.t: v for v in _raw_readings(series, o2)}
+    convert = _converter(series)
+    derived = _fetch(
+        DerivedValue,
+        "value, min, max, zs, valid_count, total_count, is_valid",
+        series.point.pk,
+        series.factor_code,
+        series,
     )
-    for epoch, value, vmin, vmax, zs, valid_count, total, is_valid in derived:
-        if epoch in by_time:
+    for t, value, vmin, vmax, zs, valid_count, total, is_valid in derived:
+        if t in by_time:
             continue  # the logger's own value wins
-        by_time[epoch] = SeriesValue(
-            t=epoch,
+        by_time[t] = SeriesValue(
+            t=t,
             value=value,
             min=vmin,
             max=vmax,
-            converted=_converted(series, value, zs, o2.get(epoch)),
+            converted=convert(value, zs, o2.get(t)),
             flag="",
             status=VALID if is_valid else INVALID,
             source="derived",
