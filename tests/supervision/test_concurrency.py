@@ -82,40 +82,47 @@ def test_two_users_at_once_one_wins(open_case, users) -> None:
         assert case.version == 2
 
 
+def service_race(case: SupervisionCase, calls: list[tuple[Any, dict[str, Any]]]) -> list[Any]:
+    barrier = threading.Barrier(len(calls))
+    outcome: list[Any] = [None] * len(calls)
+
+    def run(index: int, user: Any, kwargs: dict[str, Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for _attempt in range(200):
+                try:
+                    services.case_act(user=user, case=case, version=case.version, **kwargs)
+                    outcome[index] = "ok"
+                except services.CaseConflict as exc:
+                    outcome[index] = ("conflict", exc.state, exc.version)
+                except OperationalError as exc:  # a refused BEGIN on the memory database
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(0.005)
+                    continue
+                break
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, u, k)) for i, (u, k) in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcome
+
+
 def test_two_users_at_once_through_the_service(open_case, users) -> None:
     """The same race one layer down, on both databases."""
     for _ in range(ROUNDS):
         case = open_case()
-        calls = [
-            (users["regulator"], {"action": "dispatch"}),
-            (users["admin"], {"action": "close_false_alarm", "comment": "误报"}),
-        ]
-        barrier = threading.Barrier(2)
-        outcome: list[Any] = [None, None]
-
-        def run(index: int, user: Any, kwargs: dict[str, Any], version: int = case.version) -> None:
-            try:
-                barrier.wait(timeout=10)
-                for _attempt in range(200):
-                    try:
-                        services.case_act(user=user, case=case, version=version, **kwargs)
-                        outcome[index] = "ok"
-                    except services.CaseConflict as exc:
-                        outcome[index] = ("conflict", exc.state, exc.version)
-                    except OperationalError as exc:  # refused BEGIN on the memory database
-                        if "locked" not in str(exc):
-                            raise
-                        time.sleep(0.005)
-                        continue
-                    break
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run, args=(i, u, k)) for i, (u, k) in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        outcome = service_race(
+            case,
+            [
+                (users["regulator"], {"action": "dispatch"}),
+                (users["admin"], {"action": "close_false_alarm", "comment": "误报"}),
+            ],
+        )
         case.refresh_from_db()
         assert sorted(outcome, key=str) == sorted(["ok", ("conflict", case.state, 2)], key=str)
         assert CaseEvent.objects.filter(case=case).exclude(action="open").count() == 1

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from qingshan.core.audit import audit_context
 from qingshan.core.models import AuditLog, EventCursor, OutboxEvent, RuleValue
-from qingshan.core.outbox import consumer_run, event_record, CONSUMERS
+from qingshan.core.outbox import CONSUMERS, consumer_run, event_record
 from qingshan.core.permissions import PermissionDenied
 from qingshan.supervision import services
 from qingshan.supervision.choices import CaseState, Resolution

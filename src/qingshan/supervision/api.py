@@ -5,8 +5,6 @@ state does not allow, or one sent with a version older than the case's, answers 
 the case's current state and version.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.core.exceptions import ValidationError

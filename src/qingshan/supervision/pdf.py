@@ -116,7 +116,14 @@ def supervision_order(case: SupervisionCase, *, unit_names: dict[str, str]) -> b
         pdf.set_font("cjk", size=11)
         pdf.set_xy(pdf.l_margin + label_width, y)
         pdf.multi_cell(
-            width, 8, str(value), border=1, padding=(0, 2), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            width,
+            8,
+            str(value),
+            border=1,
+            padding=(0, 2),
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
         height = pdf.get_y() - y
         pdf.set_xy(pdf.l_margin, y)
@@ -134,6 +141,7 @@ def supervision_order(case: SupervisionCase, *, unit_names: dict[str, str]) -> b
         case.description or case.title,
         border=1,
         padding=2,
+        align="L",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
@@ -148,7 +156,9 @@ def supervision_order(case: SupervisionCase, *, unit_names: dict[str, str]) -> b
         if case.is_open
         else "本案件已办结销号，本单仅作存档。"
     )
-    pdf.multi_cell(0, 6.5, demand, border=1, padding=2, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        0, 6.5, demand, border=1, padding=2, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.ln(14)
     pdf.set_font("cjk", size=11)
     pdf.cell(
@@ -167,7 +177,8 @@ def supervision_order(case: SupervisionCase, *, unit_names: dict[str, str]) -> b
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    pdf.set_y(-20)
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_y(-16)
     pdf.set_font("cjk", size=8)
     pdf.set_text_color(120, 120, 120)
     pdf.cell(0, 6, f"青山生态环境监管平台 · {case.number} · 版本 {case.version}", align="C")

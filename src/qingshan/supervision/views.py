@@ -27,6 +27,7 @@ from qingshan.supervision.choices import CaseAction, CaseRole, CaseState
 from qingshan.supervision.forms import ActionForm, CaseFilter
 from qingshan.supervision.models import CaseAttachment, SupervisionCase
 from qingshan.supervision.roles import case_role
+from qingshan.supervision.workflow import transition_for
 from qingshan.web.helpers import add_service_errors, get_or_404, paginate, region_labels
 from qingshan.web.views.common import current_user
 
@@ -158,7 +159,9 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         None,
     )
     if row is None:
-        # not an action this user may take now (state moved on, or never theirs)
+        if transition_for(case.state, request.POST.get("action", "")) is not None:
+            raise Forbidden(_("您不能对该案件执行此操作"))
+        # not an action this case's state allows (it moved on since the page was read)
         messages.error(
             request,
             _("该操作当前不可执行（案件状态：%(state)s）") % {"state": case.get_state_display()},
