@@ -1,4 +1,4 @@
-"""The point page's Excel export holds exactly the values the chart shows, marked as the chart marks them."""
+"""The point page's Excel export holds the values the chart shows, marked as the chart does."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -11,7 +10,6 @@ from django import template
 from qingshan.monitoring.choices import SEVERITY_COLOURS, PointStatus
 
 register = template.Library()
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 @register.filter
@@ -32,9 +30,22 @@ def status_label(status: str) -> str:
 @register.filter
 def evidence_value(value: Any) -> str:
     """A piece of an alarm's evidence as a person reads it: numbers and text as they are,
-    epoch seconds of data times as local times, lists and objects as compact JSON."""
+    lists and objects as compact JSON."""
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, int | float | str):
         return str(value)
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))[:2000]
+
+
+@register.filter
+def reading(value: Any) -> str:
+    """A measured value as a person reads it: at most three decimals, no float noise
+    (60.7, not 60.70000000000000284)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        text = f"{float(value):.3f}"
+    except (TypeError, ValueError):
+        return str(value)
+    return text.rstrip("0").rstrip(".")

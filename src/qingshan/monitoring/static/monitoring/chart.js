@@ -23,7 +23,7 @@
       name: L.measured, type: "line", data: pairs(d.value), showSymbol: false, sampling: "lttb",
       lineStyle: { width: 1.5 }, connectNulls: false,
       markLine: d.limit === null ? undefined : {
-        symbol: "none", silent: true, label: { formatter: L.limit + " {c}" },
+        symbol: "none", silent: true, label: { formatter: L.limit + " {c}", position: "insideEndTop" },
         lineStyle: { color: "#dc3545", type: "dashed" }, data: [{ yAxis: d.limit }],
       },
       markArea: d.marks.length ? {
@@ -42,9 +42,9 @@
         lineStyle: { width: 0.5, opacity: 0.5 } });
     }
     series.push({ name: L.invalid, type: "scatter", data: marked("invalid"), symbol: "diamond",
-      symbolSize: 7, itemStyle: { color: "#6f42c1" } });
+      symbolSize: 9, itemStyle: { color: "#6f42c1" } });
     series.push({ name: L.review, type: "scatter", data: marked("review"), symbol: "triangle",
-      symbolSize: 7, itemStyle: { color: "#fd7e14" } });
+      symbolSize: 9, itemStyle: { color: "#fd7e14" } });
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       animation: false,
