@@ -145,6 +145,9 @@ QINGSHAN_IMPORT_MAX_ROWS = int(os.environ.get("QINGSHAN_IMPORT_MAX_ROWS", 50_000
 # "thread": an upload is imported in a background thread while the page shows progress;
 # "sync": in the request (tests, or a server that forbids threads)
 QINGSHAN_IMPORT_RUNNER = os.environ.get("QINGSHAN_IMPORT_RUNNER", "thread")
+# map tiles of the monitoring overview: a tile server inside the bureau's network, never a
+# public one; empty = the points alone on a plain background
+QINGSHAN_MAP_TILE_URL = os.environ.get("QINGSHAN_MAP_TILE_URL", "")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
