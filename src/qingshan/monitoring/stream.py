@@ -133,6 +133,39 @@ def _readable(rows: list[tuple[int, int, int, int | None, bytes]], after_id: int
     return rows
 
 
+Packets = list[tuple[int, list[StreamReading]]]  # (raw packet id, its readings)
+
+
+def _packets_after(after_id: int, *, now_ms: int, limit: int) -> Packets:
+    """The committed packets after ``after_id``, decoded once for every consumer."""
+    rows = [
+        (pk, device_id, epoch_millis(received) or 0, epoch_seconds(data_time), raw)
+        for pk, device_id, received, data_time, raw in RawPacket.objects.filter(pk__gt=after_id)
+        .order_by("pk")
+        .values_list("pk", "device_id", "received_at", "data_time", "raw")[:limit]
+    ]
+    return [(row[0], packet_readings([row])) for row in _readable(rows, after_id, now_ms)]
+
+
+def _deliver(consumer: StreamConsumer, cursor: int, packets: Packets) -> int:
+    """Hand a consumer the packets after its cursor; returns how many it moved past."""
+    mine = [(pk, readings) for pk, readings in packets if pk > cursor]
+    if not mine:
+        return 0
+    readings = [r for _, rs in mine for r in rs]
+    work = readings if consumer.prepare is None else consumer.prepare(readings)
+    with transaction.atomic():
+        consumer.handle(work)
+        EventCursor.objects.filter(consumer=f"stream:{consumer.name}").update(
+            last_id=mine[-1][0], failures=0, last_error=""
+        )
+    return len(mine)
+
+
+def _cursor(name: str) -> int:
+    return EventCursor.objects.get_or_create(consumer=f"stream:{name}")[0].last_id
+
+
 def stream_run(
     name: str,
     handle: Handler,
@@ -142,38 +175,26 @@ def stream_run(
     prepare: Callable[[list[StreamReading]], Any] | None = None,
 ) -> int:
     """Deliver one consumer's new readings; returns how many raw packets it moved past."""
-    cursor, _ = EventCursor.objects.get_or_create(consumer=f"stream:{name}")
-    rows = [
-        (pk, device_id, epoch_millis(received) or 0, epoch_seconds(data_time), raw)
-        for pk, device_id, received, data_time, raw in RawPacket.objects.filter(
-            pk__gt=cursor.last_id
-        )
-        .order_by("pk")
-        .values_list("pk", "device_id", "received_at", "data_time", "raw")[:limit]
-    ]
-    rows = _readable(rows, cursor.last_id, now_ms)
-    if not rows:
-        return 0
-    readings = packet_readings(rows)
-    work = readings if prepare is None else prepare(readings)
-    with transaction.atomic():
-        handle(work)
-        EventCursor.objects.filter(consumer=cursor.consumer).update(
-            last_id=rows[-1][0], failures=0, last_error=""
-        )
-    return len(rows)
+    cursor = _cursor(name)
+    packets = _packets_after(cursor, now_ms=now_ms, limit=limit)
+    return _deliver(StreamConsumer(name, handle, prepare), cursor, packets)
 
 
-def stream_dispatch() -> dict[str, int]:
-    """The worker job: each consumer catches up, a failing one without holding the others."""
+def stream_dispatch(*, limit: int = BATCH) -> dict[str, int]:
+    """The worker job: every consumer catches up, a failing one without holding the others.
+
+    The packets are read and decoded once for all consumers, from the lowest cursor.
+    """
     import time
 
+    cursors = {name: _cursor(name) for name in CONSUMERS}
+    if not cursors:
+        return {}
+    packets = _packets_after(min(cursors.values()), now_ms=int(time.time() * 1000), limit=limit)
     done: dict[str, int] = {}
     for name, consumer in CONSUMERS.items():
         try:
-            done[name] = stream_run(
-                name, consumer.handle, prepare=consumer.prepare, now_ms=int(time.time() * 1000)
-            )
+            done[name] = _deliver(consumer, cursors[name], packets)
         except Exception as exc:
             log.exception("stream consumer %s failed", name)
             EventCursor.objects.filter(consumer=f"stream:{name}").update(
