@@ -294,3 +294,13 @@ def test_supervision_order_pdf_renders_chinese(open_case, users, regions) -> Non
         .status_code
         == 404
     )
+
+
+def test_pages_in_english(open_case, users, regions) -> None:
+    case = open_case()
+    client = client_for(users["regulator"])
+    client.post(reverse("set_language"), {"language": "en"})
+    listing = page(client, reverse("supervision:case-list"))
+    assert "Pending dispatch" in listing and "Open from an alarm" in listing
+    detail = page(client, reverse("supervision:case", args=[case.pk]))
+    assert "Timeline" in detail and "Dispatch" in detail and "待派发" not in detail

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -97,7 +98,7 @@ def case_create(request: HttpRequest, payload: CaseIn) -> Status[SupervisionCase
         case = services.case_open_from_alarm(user=user, alarm=alarm, comment=payload.comment)
     elif payload.enterprise_id is not None:
         if not payload.title.strip():
-            raise ValidationError({"title": "人工立案需要填写标题"})
+            raise ValidationError({"title": _("人工立案需要填写标题")})
         enterprise = resolve(enterprise_get, request, payload.enterprise_id, "enterprise_id")
         case = services.case_open_manual(
             user=user,
@@ -108,7 +109,7 @@ def case_create(request: HttpRequest, payload: CaseIn) -> Status[SupervisionCase
         )
     else:
         raise ValidationError(
-            {"alarm_id": "需要 alarm_id（从报警立案）或 enterprise_id（人工立案）"}
+            {"alarm_id": _("需要 alarm_id（从报警立案）或 enterprise_id（人工立案）")}
         )
     return Status(201, _detail(request, selectors.case_get(user=user, pk=case.pk)))
 
@@ -159,7 +160,9 @@ def case_action(request: HttpRequest, pk: int, payload: ActionIn) -> Status[Any]
     if payload.assignee_id is not None:
         assignee = User.objects.filter(pk=payload.assignee_id).first()
         if assignee is None:
-            raise ValidationError({"assignee_id": f"编号 {payload.assignee_id} 的用户不存在"})
+            raise ValidationError(
+                {"assignee_id": _("编号 %(id)s 的用户不存在") % {"id": payload.assignee_id}}
+            )
     try:
         services.case_act(
             user=user,
