@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from qingshan.monitoring.choices import PeriodKind
-from qingshan.monitoring.models import DeviceState
+from qingshan.monitoring.models import AnomalyDeclaration, DeviceState
 from tests.monitoring.conftest import T0, add_readings
 
 ROLES = ["admin", "regulator", "county", "inspector", "enterprise"]
@@ -105,3 +109,63 @@ def test_enterprise_cannot_acknowledge(users, client_as, alarm):
     assert response.status_code == 403
     alarm.refresh_from_db()
     assert alarm.acknowledged_at is None
+
+
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def test_enterprise_explains_on_the_web_and_the_regulator_reviews(
+    users, client_as, alarm, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("monitoring:alarm-explain", args=[alarm.pk])
+    assert client_as(users["county"]).get(url).status_code == 403
+    assert client_as(users["other_enterprise"]).get(url).status_code == 404
+    enterprise = client_as(users["enterprise"])
+    bad = enterprise.post(url, {"text": "说明", "attachment": SimpleUploadedFile("a.exe", b"MZ")})
+    assert bad.status_code == 200 and "附件只能是" in bad.content.decode()
+    response = enterprise.post(
+        url, {"text": "布袋除尘器破损，已更换", "attachment": SimpleUploadedFile("维修单.pdf", PDF)}
+    )
+    assert response.status_code == 302
+    entry = alarm.entries.get(action="explained")
+    download = reverse("monitoring:alarm-attachment", args=[entry.pk])
+    assert client_as(users["other_county"]).get(download).status_code == 404
+    got = client_as(users["county"]).get(download)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+    assert got["X-Content-Type-Options"] == "nosniff"
+    detail = client_as(users["county"]).get(reverse("monitoring:alarm", args=[alarm.pk]))
+    assert 'id="review-form"' in detail.content.decode()
+    review = reverse("monitoring:alarm-review", args=[alarm.pk])
+    assert client_as(users["inspector"]).post(review, {"decision": "accept"}).status_code == 403
+    client_as(users["county"]).post(review, {"decision": "reject", "note": "请补充更换记录"})
+    alarm.refresh_from_db()
+    assert alarm.explanation_status == "rejected"
+
+
+def test_declaration_on_the_web(users, client_as):
+    now = timezone.localtime()
+    form = {
+        "point": users["keqiao"]["point"].pk,
+        "kind": "maintenance",
+        "starts_at": (now + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (now + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "reason": "更换采样探头",
+    }
+    create = reverse("monitoring:declaration-create")
+    assert client_as(users["county"]).get(create).status_code == 403
+    other = client_as(users["other_enterprise"]).post(create, form)
+    assert other.status_code == 200 and not AnomalyDeclaration.objects.exists()  # not its point
+    backwards = client_as(users["enterprise"]).post(create, {**form, "ends_at": form["starts_at"]})
+    assert "结束时间必须晚于开始时间" in backwards.content.decode()
+    response = client_as(users["enterprise"]).post(create, form)
+    declaration = AnomalyDeclaration.objects.get()
+    assert response["Location"] == reverse("monitoring:declaration", args=[declaration.pk])
+    url = reverse("monitoring:declaration", args=[declaration.pk])
+    assert client_as(users["other_county"]).get(url).status_code == 404
+    assert client_as(users["inspector"]).post(url, {"decision": "accept"}).status_code == 403
+    assert client_as(users["enterprise"]).post(url, {"decision": "accept"}).status_code == 403
+    assert 'id="review-form"' in client_as(users["county"]).get(url).content.decode()
+    client_as(users["county"]).post(url, {"decision": "accept", "note": ""})
+    declaration.refresh_from_db()
+    assert declaration.status == "accepted" and declaration.reviewed_by == users["county"]

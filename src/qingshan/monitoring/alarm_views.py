@@ -137,18 +137,20 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "monitoring/alarm_detail.html", context)
 
 
-def _after_step(request: HttpRequest, alarm: Alarm, form: Any | None = None) -> HttpResponse:
+FORM_NAMES = {NoteForm: "note_form", CommentForm: "comment_form", ReviewForm: "review_form"}
+
+
+def _after_step(request: HttpRequest, alarm: Alarm, form: Any) -> HttpResponse:
+    """htmx: the refreshed panel, with the form's errors in place; else back to the alarm."""
     if request.headers.get("HX-Request"):
         alarm = selectors.alarm_get(user=request.user, pk=alarm.pk)
         context = _panel_context(request, alarm)
-        if form is not None:
-            context[f"{form.prefix or type(form).__name__.lower()}"] = form
-            context["comment_form" if isinstance(form, CommentForm) else "note_form"] = form
+        if form.errors:
+            context[FORM_NAMES[type(form)]] = form
         return render(request, "monitoring/includes/alarm_panel.html", context)
-    if form is not None and form.errors:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
     return redirect("monitoring:alarm", pk=alarm.pk)
 
 
