@@ -169,3 +169,15 @@ def test_declaration_on_the_web(users, client_as):
     client_as(users["county"]).post(url, {"decision": "accept", "note": ""})
     declaration.refresh_from_db()
     assert declaration.status == "accepted" and declaration.reviewed_by == users["county"]
+
+
+def test_alarm_page_shows_the_rule_and_its_evidence(users, client_as, make_alarm):
+    alarm = make_alarm(
+        users["keqiao"],
+        kind="flag_run",
+        rule="flag_run",
+        evidence={"flag": "D", "since": T0, "minutes": 190, "threshold_minutes": 180},
+    )
+    page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[alarm.pk]))
+    rule = page.content.decode().split('id="alarm-rule"')[1]
+    assert "flag_run" in rule and "2026-11-01 00:00:00" in rule and ">190<" in rule

@@ -126,11 +126,10 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     alarm = get_or_404(selectors.alarm_get, user=user, pk=pk)
     context = _panel_context(request, alarm)
-    evidence = alarm.evidence if isinstance(alarm.evidence, dict) else {"value": alarm.evidence}
     context.update(
         {
             "chart": _alarm_chart(user, alarm),
-            "evidence": evidence,
+            "evidence": alarm.evidence,
             "region": region_labels([alarm.region_code])[alarm.region_code],
         }
     )

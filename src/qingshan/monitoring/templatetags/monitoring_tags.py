@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from qingshan.monitoring.choices import SEVERITY_COLOURS, PointStatus
 
@@ -25,6 +27,27 @@ def status_colour(status: str) -> str:
 @register.filter
 def status_label(status: str) -> str:
     return str(PointStatus(status).label) if status in PointStatus.values else status
+
+
+TIME_KEYS = {"since", "until", "first", "last", "at", "data_time", "last_seen"}
+EPOCH_RANGE = (946_684_800, 4_102_444_800)  # 2000 … 2100: an integer there is a time
+
+
+@register.filter
+def evidence_rows(evidence: Any) -> list[tuple[str, str]]:
+    """An alarm's evidence as (key, text) rows; data times (epoch seconds under keys such
+    as ``since`` or ``…_at``) are shown as local times."""
+    if not isinstance(evidence, dict):
+        return [("value", evidence_value(evidence))]
+    rows = []
+    for key, value in evidence.items():
+        is_time = key in TIME_KEYS or key.endswith(("_at", "_time"))
+        if is_time and isinstance(value, int) and EPOCH_RANGE[0] < value < EPOCH_RANGE[1]:
+            local = dt.datetime.fromtimestamp(value, tz=timezone.get_current_timezone())
+            rows.append((str(key), f"{local:%Y-%m-%d %H:%M:%S}"))
+        else:
+            rows.append((str(key), evidence_value(value)))
+    return rows
 
 
 @register.filter
