@@ -81,7 +81,7 @@ def test_detail_lists_only_the_callers_actions(open_case, users) -> None:
 
 def test_workflow_describes_the_table(users) -> None:
     out = body(client_for(users["inspector"]).get("/api/v1/cases/workflow"))
-    assert [s["state"] for s in out["states"]][0] == "pending"
+    assert next(s["state"] for s in out["states"]) == "pending"
     assert {s["state"]: s["deadline"] for s in out["states"]}["rectifying"] == {"working_days": 10}
     assert len(out["transitions"]) == len(TRANSITIONS)
     row = next(t for t in out["transitions"] if t["action"] == "submit_rectification")

@@ -226,7 +226,7 @@ def test_case_page_shows_the_alarm_chart(open_case, users) -> None:
 
 
 def test_dashboard_per_city_and_county(open_case, users, regions) -> None:
-    a, b, c = open_case("keqiao"), open_case("keqiao"), open_case("shangyu")
+    a, b, _c = open_case("keqiao"), open_case("keqiao"), open_case("shangyu")
     act(a, users["regulator"], "close_false_alarm", comment="误报")
     SupervisionCase.objects.filter(pk=b.pk).update(overdue_since=timezone.now())
     response = client_for(users["regulator"]).get(reverse("supervision:dashboard"))

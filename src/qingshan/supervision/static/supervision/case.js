@@ -17,11 +17,14 @@
         data: [[{ xAxis: data.first_at_local }, { xAxis: data.last_at_local }]] } }];
     if (data.limit !== null) {
       lines[0].markLine = { symbol: "none", lineStyle: { color: "#dc3545", type: "dashed" },
-        label: { formatter: data.limit_label }, data: [{ yAxis: data.limit }] };
+        label: { formatter: String(data.limit) }, data: [{ yAxis: data.limit }] };
     }
     chart("qs-alarm-chart", {
       animation: false, grid: { left: 48, right: 24, top: 24, bottom: 56 },
-      tooltip: { trigger: "axis" }, xAxis: { type: "time" }, yAxis: { type: "value", scale: true },
+      tooltip: { trigger: "axis" }, xAxis: { type: "time" },
+      // the limit stays on the axis, so the distance to it can be seen
+      yAxis: { type: "value", min: function (v) { return data.limit === null ? v.min : Math.floor(Math.min(v.min, data.limit * 0.8)); },
+        max: function (v) { return data.limit === null ? v.max : Math.ceil(Math.max(v.max, data.limit * 1.1)); } },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }], series: lines
     });
   }
