@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from qingshan.core.api import AUTH, auth_router, install_error_handlers
 from qingshan.monitoring.api import router as monitoring_router
 from qingshan.permits.api import router as permits_router
+from qingshan.quality.api import router as quality_router
 from qingshan.registry.api import router as registry_router
 from qingshan.supervision.api import router as supervision_router
 
@@ -24,3 +25,4 @@ api.add_router("/", registry_router)
 api.add_router("/", permits_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", supervision_router)
+api.add_router("/quality", quality_router)

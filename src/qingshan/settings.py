@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "qingshan.registry",
     "qingshan.permits",
     "qingshan.monitoring",
+    "qingshan.quality",
     "qingshan.supervision",
     "qingshan.exchange",
     "qingshan.demo",
@@ -155,6 +156,12 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Base map of the public quality pages: a tile URL template such as
+# "https://tiles.example.gov.cn/{z}/{x}/{y}.png" on a server inside the network. Empty (the
+# default): no tiles are requested at all and the map shows the stations and sections alone.
+QINGSHAN_MAP_TILE_URL = os.environ.get("QINGSHAN_MAP_TILE_URL", "")
+QINGSHAN_MAP_ATTRIBUTION = os.environ.get("QINGSHAN_MAP_ATTRIBUTION", "")
 
 LOGGING = {
     "version": 1,

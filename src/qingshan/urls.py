@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("exchange/", include("qingshan.exchange.urls")),
     path("monitoring/", include("qingshan.monitoring.urls")),
+    path("quality/", include("qingshan.quality.urls")),
     path("supervision/", include("qingshan.supervision.urls")),
     path("", include("qingshan.web.urls")),
 ]

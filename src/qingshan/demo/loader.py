@@ -30,6 +30,7 @@ from qingshan.demo.models import DemoLoad
 from qingshan.demo.plan import DEMO_PASSWORD, CityPlan, EnterprisePlan, PermitPlan, build_city
 from qingshan.demo.standards import in_unit
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
+from qingshan.quality.demo import load_quality
 from qingshan.registry.factors import factor_catalogue, validate_factor_codes
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 
@@ -101,6 +102,7 @@ def load_city(
                 defaults={"seed": seed, "plan_date": plan_date, "counts": report.totals},
             )
     report.devices_csv = write_devices_csv(plan, points, data_dir or Path(settings.DATA_DIR))
+    load_quality(plan_date=plan_date, devices_csv=report.devices_csv, seed=seed)
     return report
 
 

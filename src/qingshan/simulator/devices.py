@@ -35,6 +35,8 @@ SYNTHETIC_PASSWORD = "123456"
 
 # Ambient codes that mean an air-quality station (ST=22) rather than a stack (ST=31).
 _AMBIENT = frozenset({"a34002", "a34004", "a34005", "a34001", "a05024", "a21004"})
+# Codes only a surface-water station measures (dissolved oxygen, permanganate index): ST=21.
+_SURFACE_WATER = frozenset({"w01009", "w01019"})
 _NOISE = frozenset({"LA", "Leq", "L5", "L10", "L50", "L90", "L95", "Ld", "Ln", "Ldn"})
 
 
@@ -57,9 +59,12 @@ class DeviceSpec:
 
 
 def station_type(factors: Iterable[str]) -> str:
-    """HJ 212-2017 Table 5 system code for a point measuring ``factors``: 32 wastewater
-    outlet, 31 stack gas, 22 ambient air quality, 23 noise (31 when nothing fits)."""
+    """HJ 212-2017 Table 5 system code for a point measuring ``factors``: 21 surface water
+    quality, 32 wastewater outlet, 31 stack gas, 22 ambient air quality, 23 noise (31 when
+    nothing fits)."""
     codes = set(factors)
+    if codes & _SURFACE_WATER:
+        return "21"
     if any(code.startswith("w") for code in codes):
         return "32"
     if codes & _AMBIENT:

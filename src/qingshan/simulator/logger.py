@@ -31,6 +31,7 @@ from qingshan.hj212 import (
     request_answer,
 )
 
+from .ambient import kinds_for
 from .devices import DeviceSpec
 from .packets import PROTOCOLS, PacketFactory, Timeline, data_time, frame
 from .signals import DeviceSignals
@@ -90,7 +91,7 @@ class Logger(asyncio.Protocol):
         self.spec = spec
         self.protocol = PROTOCOLS[config.protocol]
         self.faults = config.faults
-        self.signals = DeviceSignals(spec.factors, config.faults, rng)
+        self.signals = DeviceSignals(spec.factors, config.faults, rng, kinds_for(spec.st))
         self.factory = PacketFactory(
             spec,
             self.protocol,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = ["KINDS", "O2_CODE", "O2_REFERENCE", "DeviceSignals", "Faults", "Kind", "kind_of"]
@@ -133,11 +134,17 @@ class DeviceSignals:
         "zs",
     )
 
-    def __init__(self, codes: tuple[str, ...], faults: Faults, rng: random.Random) -> None:
+    def __init__(
+        self,
+        codes: tuple[str, ...],
+        faults: Faults,
+        rng: random.Random,
+        kinds: Mapping[str, Kind] | None = None,  # a profile (``ambient``) before KINDS
+    ) -> None:
         self.codes = codes
         self.faults = faults
         self._rng = rng
-        self._kinds = [kind_of(code) for code in codes]
+        self._kinds = [(kinds or {}).get(code) or kind_of(code) for code in codes]
         self._scale = [rng.uniform(0.6, 1.4) if k.scaled else 1.0 for k in self._kinds]
         self._peak = rng.uniform(10.0, 16.0)  # hour of the day production peaks
         self._o2 = codes.index(O2_CODE) if O2_CODE in codes else -1

@@ -23,6 +23,7 @@ MENU: list[tuple[str, Any, str, set[str] | None]] = [
     ("monitoring:declaration-list", pgettext_lazy("heading", "企业申报"), "calendar-check", None),
     ("monitoring:gateway-status", _("接入状态"), "broadcast", None),
     ("permit-list", _("排污许可"), "file-earmark-text", None),
+    ("quality:station-list", _("环境质量"), "wind", None),
     ("supervision:case-list", _("督办案件"), "clipboard-check", None),
     # everyone may export what they see; the exchange page offers import only to who may import
     ("exchange:home", _("Excel 导入导出"), "file-earmark-spreadsheet", None),

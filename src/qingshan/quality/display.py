@@ -1,0 +1,108 @@
+"""How results look on a page or in a CSV: AQI bands and colours, water classes, times."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import get_language
+
+from qingshan.quality.standards import CHINA_TZ, aqi_standard_by_code, aqi_standard_for
+from qingshan.quality.water_standards import METHOD_2011, WaterClass
+
+SLOT_LABELS = {
+    "SO2": "SO₂",
+    "NO2": "NO₂",
+    "PM10": "PM₁₀",
+    "CO": "CO",
+    "O3": "O₃",
+    "O3_8h": "O₃-8h",
+    "PM2.5": "PM₂.₅",
+}
+ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _ink(rgb: tuple[int, int, int]) -> str:
+    """Black on light colours (yellow, green), white on dark ones (purple, maroon)."""
+    r, g, b = rgb
+    return "#000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#fff"
+
+
+def aqi_band(
+    aqi: int | None, standard_code: str = "", when: dt.date | None = None
+) -> dict[str, Any]:
+    """Level, category, colours and advice of an AQI (HJ 633 Table 2, Appendix A)."""
+    if aqi is None:
+        return {"aqi": None, "colour": "#adb5bd", "ink": "#000", "category": "—", "level": 0}
+    standard = (
+        aqi_standard_by_code(standard_code)
+        if standard_code
+        else aqi_standard_for(when or dt.date.today())
+    )
+    band = standard.band(aqi)
+    en = english()
+    level = 1 + [b.level for b in standard.bands].index(band.level)
+    return {
+        "aqi": aqi,
+        "level": level,
+        "level_name": band.level_en if en else band.level,
+        "category": band.category_en if en else band.category,
+        "colour": _hex(band.rgb),
+        "ink": _ink(band.rgb),
+        "advice": band.advice_en if en else band.advice,
+        "health_effect": band.health_effect_en if en else band.health_effect,
+    }
+
+
+def pollutant_names(joined: str) -> str:
+    """``PM2.5,O3`` → ``PM₂.₅、O₃`` (what a bulletin prints)."""
+    if not joined:
+        return "—"
+    sep = ", " if english() else "、"
+    return sep.join(SLOT_LABELS.get(p, p) for p in joined.split(","))
+
+
+def water_class(value: int | None) -> dict[str, Any]:
+    if value is None:
+        return {"label": "—", "colour": "#adb5bd", "ink": "#000", "status": "—", "value": None}
+    status = METHOD_2011.section_status[WaterClass(value)]
+    label = ROMAN[value]
+    if english() and value == 6:
+        label = "worse than Ⅴ"
+    return {
+        "value": value,
+        "label": label,
+        "colour": _hex(status.rgb),
+        "ink": _ink(status.rgb),
+        "status": status.word_en if english() else status.word,
+    }
+
+
+def hour_label(data_time: dt.datetime) -> dt.datetime:
+    """The bulletin's label of an hour (its end), in China time."""
+    return (data_time + dt.timedelta(hours=1)).astimezone(CHINA_TZ)
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    """A CSV download in UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return response

@@ -1,0 +1,171 @@
+"""Writes of the quality app: stations, sections and their data loggers.
+
+Each station or section owns an ambient monitoring point (no outlet, docs/adr/0009),
+created and deleted with it, and at most one data logger on that point. Who may write is
+decided by the station's region, as for enterprises (``core.permissions.require_edit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from qingshan.core.models import User
+from qingshan.core.outbox import event_record
+from qingshan.core.permissions import require_edit
+from qingshan.core.services import instance_apply
+from qingshan.quality.factors import AIR_POINT_FACTORS, WATER_POINT_FACTORS
+from qingshan.quality.models import AirStation, WaterSection
+from qingshan.registry.models import Device, MonitoringPoint
+from qingshan.registry.passwords import device_password_digest
+
+Site = TypeVar("Site", AirStation, WaterSection)
+
+_COMMON = {
+    "code",
+    "name",
+    "region_code",
+    "level",
+    "longitude",
+    "latitude",
+    "address",
+    "is_published",
+}
+STATION_FIELDS = frozenset({*_COMMON, "air_class"})
+SECTION_FIELDS = frozenset({*_COMMON, "water_body_name", "water_body", "target_class"})
+
+
+def _only(data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({k: _("不允许修改该字段") for k in sorted(unknown)})
+    return dict(data)
+
+
+def _topic(site: AirStation | WaterSection) -> str:
+    return "quality.station" if isinstance(site, AirStation) else "quality.section"
+
+
+def _new_point(name: str, factors: tuple[str, ...]) -> MonitoringPoint:
+    point = MonitoringPoint(outlet=None, name=name[:100], factors=list(factors))
+    point.full_clean(exclude=["outlet"])  # ambient: no outlet, by design
+    point.save()
+    return point
+
+
+def _site_create(
+    site: Site,
+    *,
+    user: User,
+    data: Mapping[str, Any],
+    allowed: frozenset[str],
+    factors: tuple[str, ...],
+    mn: str = "",
+    password: str | None = None,
+) -> Site:
+    changes = _only(data, allowed)
+    require_edit(user, str(changes.get("region_code", "")), what=site._meta.verbose_name)
+    site.point = _new_point(str(changes.get("name", "")), factors)
+    instance_apply(site, changes)
+    if mn:
+        logger_save(user=user, site=site, mn=mn, password=password)
+    event_record(
+        topic=f"{_topic(site)}.created",
+        aggregate=site,
+        payload={"code": site.code, "region_code": site.region_code},
+    )
+    return site
+
+
+def _site_update(
+    site: Site, *, user: User, data: Mapping[str, Any], allowed: frozenset[str]
+) -> Site:
+    changes = _only(data, allowed)
+    require_edit(user, site.region_code, what=site._meta.verbose_name)
+    if "region_code" in changes:
+        require_edit(user, str(changes["region_code"]), what=site._meta.verbose_name)
+    instance_apply(site, changes)
+    if "name" in changes and site.point.name != site.name[:100]:
+        site.point.name = site.name[:100]
+        site.point.save(update_fields=["name", "updated_at"])
+    return site
+
+
+@transaction.atomic
+def station_create(
+    *, user: User, data: Mapping[str, Any], mn: str = "", password: str | None = None
+) -> AirStation:
+    """A new air-quality station with its monitoring point (the six AQI pollutants) and,
+    when ``mn`` is given, its data logger."""
+    return _site_create(
+        AirStation(),
+        user=user,
+        data=data,
+        allowed=STATION_FIELDS,
+        factors=AIR_POINT_FACTORS,
+        mn=mn,
+        password=password,
+    )
+
+
+@transaction.atomic
+def station_update(*, user: User, station: AirStation, data: Mapping[str, Any]) -> AirStation:
+    return _site_update(station, user=user, data=data, allowed=STATION_FIELDS)
+
+
+@transaction.atomic
+def section_create(
+    *, user: User, data: Mapping[str, Any], mn: str = "", password: str | None = None
+) -> WaterSection:
+    """A new surface-water section with its monitoring point and, with ``mn``, its logger."""
+    return _site_create(
+        WaterSection(),
+        user=user,
+        data=data,
+        allowed=SECTION_FIELDS,
+        factors=WATER_POINT_FACTORS,
+        mn=mn,
+        password=password,
+    )
+
+
+@transaction.atomic
+def section_update(*, user: User, section: WaterSection, data: Mapping[str, Any]) -> WaterSection:
+    return _site_update(section, user=user, data=data, allowed=SECTION_FIELDS)
+
+
+@transaction.atomic
+def site_delete(*, user: User, site: AirStation | WaterSection) -> None:
+    """Delete a station or section, its results, its point and logger. Readings and raw
+    packets stay: they are evidence (docs/adr/0008)."""
+    require_edit(user, site.region_code, what=site._meta.verbose_name)
+    event_record(topic=f"{_topic(site)}.deleted", aggregate=site, payload={"code": site.code})
+    point = site.point
+    site.delete()
+    point.delete()
+
+
+def site_logger(site: AirStation | WaterSection) -> Device | None:
+    return Device.objects.filter(point_id=site.point_id).order_by("pk").first()
+
+
+@transaction.atomic
+def logger_save(
+    *, user: User, site: AirStation | WaterSection, mn: str, password: str | None = None
+) -> Device:
+    """Set the station's data logger: its MN, and its access password (required for a new
+    logger; for an existing one, ``None`` keeps the password)."""
+    require_edit(user, site.region_code, what=Device._meta.verbose_name)
+    device = site_logger(site) or Device(point=site.point)
+    changes: dict[str, Any] = {"mn": mn.strip()}
+    if password:
+        if not 1 <= len(password) <= 32 or not password.isprintable() or ";" in password:
+            raise ValidationError({"password": _("访问密码应为 1–32 位可打印字符，且不含分号")})
+        changes["password_digest"] = device_password_digest(password)
+    elif not device.pk:
+        raise ValidationError({"password": _("新建数采仪必须设置访问密码")})
+    return instance_apply(device, changes)
