@@ -343,3 +343,17 @@ def test_no_email_unless_configured(open_case, users, settings) -> None:
     users["regulator"].save()
     open_case()
     assert mail.outbox == []
+
+
+def test_demo_reset_removes_cases_with_their_history(open_case, users) -> None:
+    from qingshan.registry.models import Enterprise
+    from qingshan.supervision.demo import cases_remove
+
+    case = open_case()
+    services.attachment_upload(user=users["regulator"], case=case, upload=png_upload())
+    enterprise = case.enterprise
+    assert cases_remove(enterprise_ids=[enterprise.pk]) >= 1
+    assert not SupervisionCase.objects.exists() and not CaseEvent.objects.exists()
+    enterprise.users.all().delete()  # as the demo reset does
+    enterprise.delete()  # no case protects it any more
+    assert not Enterprise.objects.filter(pk=enterprise.pk).exists()

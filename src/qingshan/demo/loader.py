@@ -33,6 +33,7 @@ from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 from qingshan.quality.demo import load_quality
 from qingshan.registry.factors import factor_catalogue, validate_factor_codes
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.supervision.demo import cases_remove
 
 M = TypeVar("M", bound=models.Model)
 
@@ -368,8 +369,10 @@ def remove_city(plan: CityPlan) -> None:
     An ordinary (collecting) delete, so each deleted registry row is audited and any
     later app's rows that depend on them are handled by their own on_delete rules.
     """
+    demo = Enterprise.objects.filter(credit_code__in=[e.credit_code for e in plan.enterprises])
+    cases_remove(enterprise_ids=demo.values_list("pk", flat=True))
     User.objects.filter(username__in=[a.username for a in plan.accounts]).delete()
-    Enterprise.objects.filter(credit_code__in=[e.credit_code for e in plan.enterprises]).delete()
+    demo.delete()
 
 
 # ── the device file for the simulator ────────────────────────────────────────────
