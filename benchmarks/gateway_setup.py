@@ -3,6 +3,7 @@ simulator's synthetic devices registered, and the gateway and simulator as proce
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -17,10 +18,28 @@ from typing import Any
 PYTHON = sys.executable
 
 
+def _drop_database(name: str) -> None:
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-qc",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        ],
+        check=False,
+        capture_output=True,
+    )
+
+
 def database_url(kind: str, data_dir: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{data_dir / 'bench.sqlite3'}"
-    name = "qingshan_bench"
+    # one scratch database per process: suites and benchmarks may run side by side
+    name = f"qingshan_bench_{os.getpid()}"
+    atexit.register(_drop_database, name)
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"],
         check=True,

@@ -263,3 +263,20 @@ def test_a_province_can_set_its_own_threshold(site, engine):
     )
     engine(rtd(site, 0, 18.0))  # over 50 % of 35
     assert len(alarms(AlarmKind.EARLY_WARNING)) == 1
+
+
+def test_an_old_packet_resent_after_its_alarm_cleared_raises_no_new_alarm(site, engine):
+    engine(hour(site, 0, 40.0))
+    engine(hour(site, 1, 20.0))  # cleared
+    engine(hour(site, 0, 40.0))  # the first packet once more
+    [alarm] = alarms()
+    assert not alarm.is_active and alarm.occurrences == 1
+
+
+def test_an_old_packet_resent_while_a_later_alarm_is_open_counts_nothing(site, engine):
+    engine(hour(site, 0, 40.0))
+    engine(hour(site, 1, 20.0))  # cleared
+    engine(hour(site, 2, 45.0))  # a new alarm
+    engine(hour(site, 0, 40.0))  # hour 0 once more: it belongs to the first alarm
+    first, second = sorted(alarms(), key=lambda a: a.pk)
+    assert (first.occurrences, second.occurrences) == (1, 1)

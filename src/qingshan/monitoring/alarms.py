@@ -21,7 +21,7 @@ from qingshan.monitoring.context import Contexts, china_date
 from qingshan.monitoring.evaluation import Finding
 from qingshan.monitoring.models import Alarm, AlarmEntry
 
-UPDATED = ["occurrences", "last_at", "worst_value", "evidence", "severity"]
+UPDATED = ["occurrences", "first_at", "last_at", "worst_value", "evidence", "severity"]
 TIMES_KEPT = 200  # data times counted, kept on the alarm to recognise a repeat
 
 
@@ -75,6 +75,8 @@ def findings_apply(findings: list[Finding], *, contexts: Contexts) -> dict[str, 
         alarm = open_alarms.get(key)
         if finding.raise_alarm:
             if alarm is None:
+                if _counted_before(finding):
+                    continue
                 open_alarms[key] = _raise(finding, contexts)
                 counts["raised"] += 1
             elif _repeat(alarm, finding, contexts):
@@ -88,6 +90,18 @@ def findings_apply(findings: list[Finding], *, contexts: Contexts) -> dict[str, 
     if changed:
         Alarm.objects.bulk_update(changed.values(), UPDATED)
     return counts
+
+
+def _counted_before(finding: Finding) -> bool:
+    """Did an alarm, cleared since, already count this data time? (a resend of old data)"""
+    earlier = Alarm.objects.filter(
+        point_id=finding.point_id,
+        factor_code=finding.factor_code,
+        kind=finding.kind,
+        first_at__lte=finding.data_time,
+        last_at__gte=finding.data_time,
+    ).values_list("evidence", flat=True)
+    return any(finding.data_time in (evidence or {}).get("times", []) for evidence in earlier)
 
 
 def _raise(finding: Finding, contexts: Contexts) -> Alarm:
@@ -117,9 +131,12 @@ def _repeat(alarm: Alarm, finding: Finding, contexts: Contexts) -> bool:
     times: list[int] = list(alarm.evidence.get("times", []))
     if finding.data_time in times:
         return False  # already counted: a resend, or the same value judged again
+    if finding.data_time < (epoch_seconds(alarm.first_at) or 0) and _counted_before(finding):
+        return False  # older than this alarm: counted by one cleared before it
     times = sorted([*times, finding.data_time])[-TIMES_KEPT:]
     alarm.occurrences += 1
     alarm.last_at = max(epoch_seconds(alarm.last_at) or 0, finding.data_time)
+    alarm.first_at = min(epoch_seconds(alarm.first_at) or 0, finding.data_time)
     alarm.worst_value = _worse(alarm.worst_value, finding.value)
     alarm.evidence = finding.evidence | {"times": times}
     severity = _severity(finding, contexts, alarm.region_code)
