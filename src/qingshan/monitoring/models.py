@@ -252,6 +252,14 @@ class Alarm(models.Model):
             models.Index(fields=["region_code", "-raised_at"], name="alarm_region_time"),
             models.Index(fields=["enterprise", "-raised_at"], name="alarm_enterprise_time"),
             models.Index(fields=["kind", "-raised_at"], name="alarm_kind_time"),
+            # the alarm list's filters (measured on 100,000 alarms, benchmarks/bench_monitoring.py)
+            models.Index(fields=["factor_code", "-raised_at"], name="alarm_factor_time"),
+            models.Index(fields=["last_at", "first_at"], name="alarm_period"),
+            models.Index(
+                fields=["-raised_at"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="alarm_open_time",
+            ),
         ]
 
     def __str__(self) -> str:

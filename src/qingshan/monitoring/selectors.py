@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 
 from qingshan.core.models import User
-from qingshan.core.permissions import restrict
+from qingshan.core.permissions import restrict, scope_q
 from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, PointStatus
 from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
 
@@ -55,6 +55,31 @@ def device_status_summary(*, user: User | AnonymousUser) -> dict[str, int]:
 # --- alarms -----------------------------------------------------------------------------
 
 
+def region_prefix_q(field: str, prefix: str) -> Q:
+    """``field`` starts with a region-code prefix, written so an index serves it: region
+    codes are six digits (GB/T 2260), so "3306" is the range 330600–330699. SQLite cannot
+    use an index for LIKE … ESCAPE, which Django's ``startswith`` is."""
+    q = Q(**{f"{field}__startswith": prefix})
+    if prefix.isdigit() and len(prefix) <= 6:
+        q &= Q(**{f"{field}__gte": prefix.ljust(6, "0"), f"{field}__lte": prefix.ljust(6, "9")})
+    return q
+
+
+def _scoped_alarms(user: User | AnonymousUser) -> QuerySet[Alarm]:
+    """The alarms of the enterprises ``restrict`` lets the user see.
+
+    Written as ``enterprise_id + 0 IN (visible enterprises)``: a join, or a bare
+    ``enterprise_id IN``, lets SQLite's planner start from the jurisdiction's enterprises
+    and sort all their alarms for a page of 50 (measured on 100,000 alarms: 200–450 ms);
+    as a per-row check the planner keeps to the indexes of the filters and the order.
+    """
+    if scope_q(Alarm, user) is None:
+        return Alarm.objects.all()
+    visible = restrict(Enterprise.objects.all(), user).values("pk")
+    owner = ExpressionWrapper(F("enterprise_id") + 0, output_field=BigIntegerField())
+    return Alarm.objects.alias(owner=owner).filter(owner__in=visible)
+
+
 def alarm_list(
     *,
     user: User | AnonymousUser,
@@ -72,9 +97,11 @@ def alarm_list(
 ) -> QuerySet[Alarm]:
     """Alarms the user may see, newest first; ``start``/``end`` (epoch seconds) keep the
     alarms whose occurrences overlap that period."""
-    qs = restrict(Alarm.objects.select_related("point", "enterprise", "acknowledged_by"), user)
+    # related rows come by prefetch (three small queries for a page): a join here lets
+    # SQLite's planner start from the enterprises and sort the whole jurisdiction
+    qs = _scoped_alarms(user).prefetch_related("point", "enterprise", "acknowledged_by")
     if region_code:
-        qs = qs.filter(region_code__startswith=region_code)
+        qs = qs.filter(region_prefix_q("region_code", region_code))
     if enterprise_id:
         qs = qs.filter(enterprise_id=enterprise_id)
     if point_id:
