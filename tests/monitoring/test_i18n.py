@@ -33,7 +33,7 @@ def test_monitoring_pages_in_english_have_no_untranslated_chrome(users, client_a
     ]:
         page = client.get(url).content.decode()
         # the page's own part (the menu belongs to every app: tests/web/test_i18n.py)
-        text = page[page.index('<main class="container-xl'):]
+        text = page[page.index('<main class="container-xl') :]
         for item in data:
             text = text.replace(item, "")
         text = re.sub(r"<option[^>]*>[^<]*</option>", "", text)  # factor names in selects
