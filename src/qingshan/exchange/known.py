@@ -55,7 +55,7 @@ class Known:
         elif isinstance(obj, Outlet):
             self.outlets[(obj.enterprise.credit_code, obj.code)] = obj
         elif isinstance(obj, MonitoringPoint):
-            self.points[(*_outlet_key(obj.outlet), obj.name)] = obj
+            self.points[(*_outlet_key(obj.site_outlet), obj.name)] = obj
         elif isinstance(obj, Device):
             self.devices[obj.mn] = obj
         elif isinstance(obj, Permit):
@@ -85,6 +85,7 @@ class Known:
             outlets[outlet.pk] = outlet
             self.add(outlet)
         for point in _load(MonitoringPoint.objects.all(), "outlet_id", outlets):
+            assert point.outlet_id is not None  # loaded by outlet: an enterprise point
             point.outlet = outlets[point.outlet_id]
             self.add(point)
         self._sites_loaded |= new

@@ -41,8 +41,8 @@ def _points(user: AnyUser) -> Iterator[Row]:
     qs = registry.point_list(user=user)
     for p in qs.order_by("outlet__enterprise__credit_code", "outlet__code", "name"):
         yield {
-            "credit_code": p.outlet.enterprise.credit_code,
-            "outlet_code": p.outlet.code,
+            "credit_code": p.site_outlet.enterprise.credit_code,
+            "outlet_code": p.site_outlet.code,
             "name": p.name,
             "factors": list(p.factors or []),
         }
@@ -52,8 +52,8 @@ def _devices(user: AnyUser) -> Iterator[Row]:
     # never the password: only its digest is stored, and it is not exported
     for d in registry.device_list(user=user):
         yield {
-            "credit_code": d.point.outlet.enterprise.credit_code,
-            "outlet_code": d.point.outlet.code,
+            "credit_code": d.point.site_outlet.enterprise.credit_code,
+            "outlet_code": d.point.site_outlet.code,
             "point_name": d.point.name,
             "mn": d.mn,
             "is_active": d.is_active,

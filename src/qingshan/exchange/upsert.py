@@ -186,9 +186,9 @@ def device_row(ctx: RowContext, values: Values) -> str:
 
 def _device_elsewhere(ctx: RowContext, device: Device) -> str:
     message = _("设备唯一标识 MN %(mn)s 已被其他监控点的数采仪使用") % {"mn": device.mn}
-    owner = device.point.outlet.enterprise
+    owner = device.point.site_outlet.enterprise
     if in_jurisdiction(ctx.user, owner.region_code):
-        message += f"（{owner.name} / {device.point.outlet.code} / {device.point.name}）"
+        message += f"（{owner.name} / {device.point.site_outlet.code} / {device.point.name}）"
     return message + _("；导入不会改变数采仪所属的监控点")
 
 

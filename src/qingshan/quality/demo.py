@@ -204,7 +204,10 @@ def _water_history(sections: list[WaterSection], start: int, end: int, rng: rand
         for t in range(start - start % (4 * 3600), end, 4 * 3600):
             yday = time.gmtime(t + 8 * 3600).tm_yday
             warm = math.sin((yday - 100) / 365 * 2 * math.pi)  # summer: less oxygen, more algae
-            noise = lambda: 1 + 0.12 * rng.gauss(0, 1)  # noqa: E731
+
+            def noise() -> float:
+                return 1 + 0.12 * rng.gauss(0, 1)
+
             values = {
                 "w01001": 7.3 + 0.3 * rng.random(),
                 "w01009": max(1.0, (8.2 - 1.5 * warm - 0.6 * (f - 1)) * noise()),

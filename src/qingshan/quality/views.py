@@ -24,6 +24,7 @@ from qingshan.quality.display import (
     SLOT_LABELS,
     aqi_band,
     csv_response,
+    english,
     hour_label,
     pollutant_names,
     water_class,
@@ -238,6 +239,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
             ),
         )
     chart = {
+        "compositeLabel": _("综合指数"),
+        "goodLabel": _("优良天数比率"),
         "names": [r["name"] for r in rows],
         "composite": [float(r["area"].composite) if r["area"].composite else None for r in rows],
         "good": [
@@ -271,7 +274,7 @@ def water(request: HttpRequest) -> HttpResponse:
     latest = selectors.latest_water_days(sections)
     periods = {p.section.pk: p for p in reports.water_period(first, end)}
     regions = region_labels(s.region_code for s in sections)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for section in sections:
         day = latest.get(section.pk)
         period = periods.get(section.pk)
@@ -350,16 +353,10 @@ def water(request: HttpRequest) -> HttpResponse:
         "month_value": f"{first:%Y-%m}",
         "month": first,
         "legend": [water_class(c) for c in (1, 3, 4, 5, 6)],
-        "items": {i.code: (i.name_en if _english() else i.name_zh) for i in GB3838_2002.items},
+        "items": {i.code: (i.name_en if english() else i.name_zh) for i in GB3838_2002.items},
         **_map_context(),
     }
     return render(request, "quality/public_water.html", context)
-
-
-def _english() -> bool:
-    from qingshan.quality.display import english
-
-    return english()
 
 
 # ── month and year reports ────────────────────────────────────────────────────────

@@ -124,6 +124,16 @@ class MonitoringPoint(AuditedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def site_outlet(self) -> Outlet:
+        """The outlet of an enterprise point; an ambient point has none (ValueError).
+
+        For code that reached the point through the registry's selectors, which list
+        enterprise points only."""
+        if self.outlet is None:
+            raise ValueError(f"monitoring point {self.pk} is an ambient point with no outlet")
+        return self.outlet
+
 
 class Device(AuditedModel):
     """A data logger (数采仪) identified by its MN, sending HJ 212 for one monitoring point.

@@ -76,9 +76,9 @@ def enterprise_delete(*, user: User, enterprise: Enterprise) -> None:
 
 def _enterprise_of(obj: Outlet | MonitoringPoint | Device) -> Enterprise:
     if isinstance(obj, Device):
-        return obj.point.outlet.enterprise
+        return obj.point.site_outlet.enterprise
     if isinstance(obj, MonitoringPoint):
-        return obj.outlet.enterprise
+        return obj.site_outlet.enterprise
     return obj.enterprise
 
 

@@ -164,7 +164,7 @@ def point_create(request: HttpRequest, pk: int) -> HttpResponse:
 def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     point = get_or_404(registry.point_get, user=user, pk=pk)
-    enterprise = point.outlet.enterprise
+    enterprise = point.site_outlet.enterprise
     _require_edit(request, enterprise)
     outlets = registry.outlet_list(user=user, enterprise_id=enterprise.pk)
     form = PointForm(request.POST or None, instance=point, outlets=outlets)
@@ -183,7 +183,7 @@ def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def point_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     point = get_or_404(registry.point_get, user=user, pk=pk)
-    enterprise = point.outlet.enterprise
+    enterprise = point.site_outlet.enterprise
     _require_edit(request, enterprise)
     back = _enterprise_url(enterprise, "points")
     return confirm_delete(
@@ -234,7 +234,7 @@ def device_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _editable_device(request: HttpRequest, pk: int) -> tuple[Device, Enterprise]:
     device = get_or_404(registry.device_get, user=current_user(request), pk=pk)
-    enterprise = device.point.outlet.enterprise
+    enterprise = device.point.site_outlet.enterprise
     _require_edit(request, enterprise)
     return device, enterprise
 

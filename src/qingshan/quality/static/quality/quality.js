@@ -10,7 +10,8 @@
   }
 
   function drawMap(node, markers, label) {
-    var map = L.map(node, { zoomSnap: 0.25, attributionControl: !!node.dataset.tiles });
+    // without a tile layer the map has no zoom limits: fitBounds on one point would zoom forever
+    var map = L.map(node, { zoomSnap: 0.25, minZoom: 5, maxZoom: 16, attributionControl: !!node.dataset.tiles });
     if (node.dataset.tiles) {
       L.tileLayer(node.dataset.tiles, { attribution: node.dataset.attribution || "" }).addTo(map);
     }
@@ -41,7 +42,7 @@
         }).addTo(map);
       });
     }
-    if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30] }); } else { map.setView([30.0, 120.6], 9); }
+    if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 11 }); } else { map.setView([30.0, 120.6], 9); }
     return map;
   }
 
@@ -107,7 +108,7 @@
     });
     chart("chart-levels", {
       tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: ["40%", "70%"], data: report.levels, label: { formatter: "{b}\n{c}" } }],
+      series: [{ type: "pie", radius: ["40%", "70%"], data: report.levels.filter(function (d) { return d.value > 0; }), label: { formatter: "{b}\n{c}" } }],
     });
     chart("chart-pollutants", {
       tooltip: { trigger: "axis" },
