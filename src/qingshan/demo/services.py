@@ -54,6 +54,12 @@ def demo_children(host: str, port: int, devices_csv: str) -> list[Child]:
                 devices_csv,
                 "--rtd-interval",
                 "30",
+                # a few loggers misbehave, so that the alarm pages have something to show:
+                # one hourly value in a hundred over its limit, one logger in fifty stuck
+                "--exceed",
+                "0.01",
+                "--stuck",
+                "0.02",
                 "--progress",
                 "never",
             ),
