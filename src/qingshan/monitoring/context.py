@@ -130,7 +130,7 @@ class Contexts:
         found = self._rules.get(key)
         if found is None:
             found = self._rules[key] = RuleSet(self, region_code, on)
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 class RuleSet:

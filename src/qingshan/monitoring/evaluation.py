@@ -171,7 +171,9 @@ def _declarations(readings: list[StreamReading]) -> dict[int, list[tuple[int, in
     ).values_list("point_id", "starts_at", "ends_at")
     found: dict[int, list[tuple[int, int]]] = {}
     for point_id, starts, ends in rows:
-        found.setdefault(point_id, []).append((epoch_seconds(starts), epoch_seconds(ends)))
+        found.setdefault(point_id, []).append(
+            (epoch_seconds(starts) or 0, epoch_seconds(ends) or 0)
+        )
     return found
 
 

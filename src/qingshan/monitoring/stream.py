@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from qingshan.core.fields import epoch_millis, epoch_seconds
 from qingshan.core.models import EventCursor
 from qingshan.gateway.readings import reading_rows
-from qingshan.hj212 import decode_frame
+from qingshan.hj212 import Frame, decode_frame
 from qingshan.monitoring.models import RawPacket
 from qingshan.registry.models import Device
 
@@ -93,13 +93,16 @@ class _Points:
 _points = _Points()
 
 
-def packet_readings(rows: list[tuple[int, int, int, int | None, bytes]]) -> list[StreamReading]:
+RawRow = tuple[int, int, int, int | None, bytes]  # id, device, received ms, data time, raw
+
+
+def packet_readings(rows: list[RawRow]) -> list[StreamReading]:
     """Readings of raw packets ``(id, device_id, received_ms, data_time, raw)``."""
     readings: list[StreamReading] = []
     for _, device_id, received_ms, data_time, raw in rows:
         point_id = _points.point_of(device_id)
         event = decode_frame(bytes(raw), lenient=True)
-        if point_id is None or not event.ok:
+        if point_id is None or not isinstance(event, Frame):
             continue
         for row in reading_rows(
             event.packet, point_id=point_id, data_time=data_time, received_ms=received_ms
@@ -120,7 +123,7 @@ def packet_readings(rows: list[tuple[int, int, int, int | None, bytes]]) -> list
     return readings
 
 
-def _readable(rows: list[tuple[int, int, int, int | None, bytes]], after_id: int, now_ms: int):
+def _readable(rows: list[RawRow], after_id: int, now_ms: int) -> list[RawRow]:
     """The packets up to the first id gap that may still be filled (PostgreSQL only)."""
     if connection.vendor == "sqlite":
         return rows
@@ -138,8 +141,8 @@ Packets = list[tuple[int, list[StreamReading]]]  # (raw packet id, its readings)
 
 def _packets_after(after_id: int, *, now_ms: int, limit: int) -> Packets:
     """The committed packets after ``after_id``, decoded once for every consumer."""
-    rows = [
-        (pk, device_id, epoch_millis(received) or 0, epoch_seconds(data_time), raw)
+    rows: list[RawRow] = [
+        (pk, device_id, epoch_millis(received) or 0, epoch_seconds(data_time), bytes(raw))
         for pk, device_id, received, data_time, raw in RawPacket.objects.filter(pk__gt=after_id)
         .order_by("pk")
         .values_list("pk", "device_id", "received_at", "data_time", "raw")[:limit]
