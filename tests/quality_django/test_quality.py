@@ -236,3 +236,9 @@ def test_import_csv_like_the_command_line(station: AirStation, users: dict[str, 
     refused = import_data(user=users["other_county"], kind="air", name="a.csv",
                           data=io.BytesIO(text.encode()))  # fmt: skip
     assert refused.readings == 0 and len(refused.errors) == 3
+
+
+def test_public_pages_in_english(client: Any) -> None:
+    page = client.get("/quality/water/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Surface-water quality" in text and "Share of class Ⅰ–Ⅲ" in text

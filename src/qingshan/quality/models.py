@@ -1,7 +1,7 @@
 """Air-quality stations, surface-water sections, and the results computed from their data.
 
 A station or section is a registry object of its own (code, name, region, coordinates)
-and owns one ambient ``registry.MonitoringPoint`` (no outlet, docs/adr/0009): its data
+and owns one ambient ``registry.MonitoringPoint`` (no outlet, docs/adr/0013): its data
 logger is an ordinary ``registry.Device`` on that point, so its HJ 212 packets go through
 the same gateway into the same ``monitoring.Reading`` table as an enterprise's. Results
 (hourly and daily AQI, sample and daily water classes) are derived data: recomputed from

@@ -1,6 +1,6 @@
 """Writes of the quality app: stations, sections and their data loggers.
 
-Each station or section owns an ambient monitoring point (no outlet, docs/adr/0009),
+Each station or section owns an ambient monitoring point (no outlet, docs/adr/0013),
 created and deleted with it, and at most one data logger on that point. Who may write is
 decided by the station's region, as for enterprises (``core.permissions.require_edit``).
 """

@@ -98,7 +98,7 @@ class Outlet(AuditedModel):
 class MonitoringPoint(AuditedModel):
     """A monitoring point (监控点) with the HJ 212 factors it measures: at an enterprise's
     outlet, or, with no outlet, an ambient point owned by an air-quality station or a
-    surface-water section of ``qingshan.quality`` (docs/adr/0009). Enterprise lists and
+    surface-water section of ``qingshan.quality`` (docs/adr/0013). Enterprise lists and
     selectors show only points with an outlet."""
 
     SCOPE_ENTERPRISE = "outlet__enterprise"
