@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
+from qingshan.core.models import RuleValue
 from qingshan.core.rules import rule_value
 from qingshan.supervision.calendar import CHINA, WorkCalendar, deadline_after
 from qingshan.supervision.workflow import STATE_DEADLINES
@@ -67,3 +69,27 @@ def escalation_due(
 
 def reminder_hours(region_code: str, moment: dt.datetime) -> float:
     return float(rule_value(REMINDER, region_code=region_code, on=_on(moment), default=0) or 0)
+
+
+def watch_filter(now: dt.datetime) -> Q:
+    """The open cases the deadline watcher must look at now: due for a reminder, newly
+    overdue, or overdue with an escalation threshold still ahead (never all open cases)."""
+    horizon = max(
+        (
+            float(v or 0)
+            for v in RuleValue.objects.filter(rule=REMINDER).values_list("value", flat=True)
+        ),
+        default=0.0,
+    )
+    levels = max(
+        (
+            len(v.get("after_working_days", [])) if isinstance(v, dict) else 0
+            for v in RuleValue.objects.filter(rule=ESCALATION).values_list("value", flat=True)
+        ),
+        default=0,
+    )
+    return (
+        Q(reminded_at__isnull=True, deadline__lte=now + dt.timedelta(hours=horizon))
+        | Q(overdue_since__isnull=True, deadline__lte=now)
+        | Q(overdue_since__isnull=False, escalation_level__lt=levels)
+    )

@@ -44,6 +44,7 @@ from qingshan.supervision.deadlines import (
     deadline_for,
     escalation_due,
     reminder_hours,
+    watch_filter,
 )
 from qingshan.supervision.models import (
     CaseAttachment,
@@ -440,10 +441,14 @@ def case_act(
     place = _location(location)
     if place is not None:
         data["location"] = place
-    attachments = list(
-        CaseAttachment.objects.filter(
-            pk__in=list(attachment_ids), case=locked, event__isnull=True, uploaded_by=user
+    attachments = (
+        list(
+            CaseAttachment.objects.filter(
+                pk__in=list(attachment_ids), case=locked, event__isnull=True, uploaded_by=user
+            )
         )
+        if attachment_ids
+        else []
     )
     if len(attachments) != len(set(attachment_ids)):
         raise ValidationError({"attachments": _("附件不存在、已使用或不是您上传的")})
@@ -553,8 +558,10 @@ def deadlines_check(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"reminded": 0, "overdue": 0, "escalated": 0}
     with audit_context(user=None, via="worker"):
-        candidates = SupervisionCase.objects.exclude(state=CaseState.CLOSED).filter(
-            deadline__isnull=False
+        candidates = (
+            SupervisionCase.objects.exclude(state=CaseState.CLOSED)
+            .filter(deadline__isnull=False)
+            .filter(watch_filter(now))
         )
         for case_id in candidates.values_list("pk", flat=True).order_by("deadline"):
             with transaction.atomic():
