@@ -166,7 +166,7 @@ def alarm_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
                 alarm=alarm, user=user, note=form.cleaned_data["note"]
             ),
         )
-        if done is not None:
+        if done is not None and not request.headers.get("HX-Request"):
             messages.success(request, _("已确认报警"))
     return _after_step(request, alarm, form)
 
@@ -228,7 +228,7 @@ def alarm_review(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             ),
         )
-        if done is not None:
+        if done is not None and not request.headers.get("HX-Request"):
             messages.success(request, _("已审核企业说明"))
     return _after_step(request, alarm, form)
 

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import User
 from qingshan.monitoring.choices import (
@@ -39,7 +40,7 @@ KIND_CHOICES = [
 class OverviewFilter(FilterForm):
     search_hint = _("监控点或排污单位名称")
     industry = forms.CharField(label=_("行业代码"), required=False)
-    factor = forms.ChoiceField(label=_("监测因子"), required=False)
+    factor = forms.ChoiceField(label=pgettext_lazy("one", "监测因子"), required=False)
     status = forms.ChoiceField(label=_("状态"), choices=ALL + PointStatus.choices, required=False)
 
     def __init__(self, data: Any, *, user: User) -> None:
@@ -57,7 +58,7 @@ class AlarmFilter(FilterForm):
         required=False,
     )
     acknowledged = forms.ChoiceField(label=_("已确认"), choices=YES_NO, required=False)
-    factor = forms.ChoiceField(label=_("监测因子"), required=False)
+    factor = forms.ChoiceField(label=pgettext_lazy("one", "监测因子"), required=False)
     start = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
     end = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
 
@@ -77,7 +78,7 @@ class DeclarationFilter(FilterForm):
 class SeriesForm(StyledForm, forms.Form):
     """What the point page's chart shows: a factor, a kind of data and a period."""
 
-    factor = forms.ChoiceField(label=_("监测因子"))
+    factor = forms.ChoiceField(label=pgettext_lazy("one", "监测因子"))
     kind = forms.ChoiceField(label=_("数据类型"), choices=KIND_CHOICES, initial="hour")
     start = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
     end = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())

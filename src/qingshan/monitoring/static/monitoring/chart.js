@@ -48,11 +48,11 @@
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       animation: false,
-      grid: { left: 48, right: 16, top: 40, bottom: 64 },
+      grid: { left: 48, right: 16, top: 64, bottom: 64 },
       legend: { top: 0, type: "scroll" },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : (+v).toFixed(3) + " " + d.unit; } },
       xAxis: { type: "time" },
-      yAxis: { type: "value", name: d.unit, scale: true },
+      yAxis: { type: "value", name: d.unit, scale: true, nameTextStyle: { align: "left" } },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 20, bottom: 8 }],
       series: series,
     });
