@@ -150,3 +150,38 @@ def client_for(user: User | None) -> Client:
 @pytest.fixture
 def api_client() -> Callable[[User | None], Client]:
     return client_for
+
+
+def _rules_seed() -> None:
+    """Seed the rule table from the migrations that seed it (each has RULES and seed())."""
+    import sys
+
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    for migration in MigrationLoader(connection).disk_migrations.values():
+        module = sys.modules[type(migration).__module__]
+        if hasattr(module, "RULES") and hasattr(module, "seed"):
+            module.seed(apps, None)
+
+
+def _uses_database(request: pytest.FixtureRequest) -> bool:
+    names = set(request.fixturenames)
+    return bool({"db", "transactional_db", "live_server"} & names) or bool(
+        request.node.get_closest_marker("django_db")
+    )
+
+
+@pytest.fixture(autouse=True)
+def _rule_table_seeded(request: pytest.FixtureRequest) -> None:
+    """The rule table's national defaults come from data migrations; a transactional test
+    flushes them with everything else. Put them back, committed, before the next test."""
+    if not request.config.pluginmanager.hasplugin("django") or not _uses_database(request):
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        from qingshan.core.models import RuleValue
+
+        if not RuleValue.objects.filter(rule="monitoring.flag_validity").exists():
+            _rules_seed()
