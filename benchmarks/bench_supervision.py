@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     step_api = median_ms(api_step, args.runs)
 
     db = f"{args.db} ({connection.vendor} {connection.Database.sqlite_version if args.db == 'sqlite' else connection.pg_version})"  # noqa: E501
-    today = time.strftime("%Y-%m-%d")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
     cmd = f"`python benchmarks/bench_supervision.py --db {args.db}`"
     print(
         f"# {args.cases:,} cases ({matching:,} in 330603 investigating), filled in {fill_s:.1f} s;"
