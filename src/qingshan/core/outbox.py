@@ -75,7 +75,9 @@ def _readable(events: list[OutboxEvent], after_id: int) -> list[OutboxEvent]:
     expected = after_id + 1
     now = timezone.now()
     for event in events:
-        if event.pk != expected and now - event.created_at < GAP_WAIT:
+        # a new consumer (cursor 0) has no gap before its first event: ids start anywhere
+        gap = event.pk != expected and not (after_id == 0 and not ready)
+        if gap and now - event.created_at < GAP_WAIT:
             break
         ready.append(event)
         expected = event.pk + 1
