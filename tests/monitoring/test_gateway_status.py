@@ -44,3 +44,17 @@ def test_online_filter(users, api_client):
 def test_anonymous_is_sent_to_login(client, db):
     response = client.get(URL)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_air_stations_logger_is_listed_for_the_administrator(users, api_client):
+    from qingshan.registry.models import Device, MonitoringPoint
+    from qingshan.registry.passwords import device_password_digest
+
+    point = MonitoringPoint.objects.create(outlet=None, name="柯桥站点空气自动站", factors=[])
+    Device.objects.create(
+        point=point, mn="AIR330603000001", password_digest=device_password_digest("123456")
+    )
+    response = api_client(users["admin"]).get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "AIR330603000001" in page and "柯桥站点空气自动站" in page
