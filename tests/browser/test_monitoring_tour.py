@@ -139,7 +139,8 @@ def test_regulator_acknowledges_an_alarm(
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
-    page.click("nav >> text=在线监控")
+    page.click("nav >> text=在线监测")  # the drop-down of the monitoring pages
+    page.click("nav .dropdown-menu >> text=在线监控")
     page.wait_for_url(re.compile(r"/monitoring/$"))
     page.wait_for_selector("#overview-map path.leaflet-interactive, #overview-map canvas")
     assert page.locator('#point-states [data-status="exceeding"]').count() == 1

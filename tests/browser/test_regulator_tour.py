@@ -110,7 +110,8 @@ def test_regulator_tour(live_server: Any, browser: Any, screenshot_dir: Path) ->
     assert "概览" in page.inner_text("main")
     page.screenshot(path=str(screenshot_dir / "02-home.png"), full_page=True)
 
-    page.click("nav >> text=排污单位")
+    page.click("nav >> text=污染源")  # the drop-down of the registry pages
+    page.click("nav .dropdown-menu >> text=排污单位")
     page.wait_for_url(re.compile(r"/enterprises/$"))
     page.fill("input[name=q]", "印染")
     page.click("form[role=search] button[type=submit]")
