@@ -33,3 +33,13 @@ def test_a_failing_job_does_not_stop_the_others(monkeypatch, db):
     )
     assert worker.run_due({}, now=10.0) == ["boom", "fine"]
     assert ran == [True]
+
+
+def test_the_planner_statistics_job_runs_on_either_database(db):
+    from django.db import connection
+
+    from qingshan.core.maintenance import database_optimize
+
+    assert database_optimize() == (
+        "optimized" if connection.vendor == "sqlite" else "skipped: autovacuum analyses PostgreSQL"
+    )

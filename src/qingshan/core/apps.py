@@ -15,3 +15,6 @@ class CoreConfig(AppConfig):
         from qingshan.core.worker import Job, register_job
 
         register_job(Job("core.events", 1.0, events_dispatch))
+        from qingshan.core.maintenance import database_optimize
+
+        register_job(Job("core.optimize", 3600, database_optimize))
