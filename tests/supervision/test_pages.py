@@ -304,3 +304,16 @@ def test_pages_in_english(open_case, users, regions) -> None:
     assert "Pending dispatch" in listing and "Open from an alarm" in listing
     detail = page(client, reverse("supervision:case", args=[case.pk]))
     assert "Timeline" in detail and "Dispatch" in detail and "待派发" not in detail
+
+
+def test_admin_shows_cases_read_only(open_case, users, client) -> None:
+    from qingshan.core.models import User
+
+    case = open_case()
+    root = User.objects.create_superuser("root-sv", password="pw-for-tests", role="admin")
+    client.force_login(root)
+    assert case.title in page(client, reverse("admin:supervision_supervisioncase_changelist"))
+    assert client.get(reverse("admin:supervision_caseevent_add")).status_code == 403
+    url = reverse("admin:supervision_supervisioncase_delete", args=[case.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert SupervisionCase.objects.filter(pk=case.pk).exists()
