@@ -185,3 +185,16 @@ def _rule_table_seeded(request: pytest.FixtureRequest) -> None:
 
         if not RuleValue.objects.filter(rule="monitoring.flag_validity").exists():
             _rules_seed()
+
+
+@pytest.fixture(autouse=True)
+def _default_language(request: pytest.FixtureRequest) -> None:
+    """Each test starts in the default language: a request in English leaves English
+    active in the thread (LocaleMiddleware does not reset it), which would change the
+    messages the next test sees."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
