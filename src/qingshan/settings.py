@@ -150,6 +150,14 @@ QINGSHAN_IMPORT_RUNNER = os.environ.get("QINGSHAN_IMPORT_RUNNER", "thread")
 # public one; empty = the points alone on a plain background
 QINGSHAN_MAP_TILE_URL = os.environ.get("QINGSHAN_MAP_TILE_URL", "")
 
+# e-mail notifications (supervision): off unless QINGSHAN_NOTIFY_EMAIL=1 and a server is set
+EMAIL_HOST = os.environ.get("QINGSHAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("QINGSHAN_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("QINGSHAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("QINGSHAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("QINGSHAN_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("QINGSHAN_EMAIL_FROM", "qingshan@localhost")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -157,10 +165,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-# Base map of the public quality pages: a tile URL template such as
-# "https://tiles.example.gov.cn/{z}/{x}/{y}.png" on a server inside the network. Empty (the
-# default): no tiles are requested at all and the map shows the stations and sections alone.
-QINGSHAN_MAP_TILE_URL = os.environ.get("QINGSHAN_MAP_TILE_URL", "")
+# the same tiles serve the public quality pages; their attribution line, if any
 QINGSHAN_MAP_ATTRIBUTION = os.environ.get("QINGSHAN_MAP_ATTRIBUTION", "")
 
 LOGGING = {
