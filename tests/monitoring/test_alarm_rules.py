@@ -280,3 +280,9 @@ def test_an_old_packet_resent_while_a_later_alarm_is_open_counts_nothing(site, e
     engine(hour(site, 0, 40.0))  # hour 0 once more: it belongs to the first alarm
     first, second = sorted(alarms(), key=lambda a: a.pk)
     assert (first.occurrences, second.occurrences) == (1, 1)
+
+
+def test_an_o2_marked_invalid_converts_nothing(site, engine):
+    t = T0
+    engine([value(site, SO2, t, 30.0), value(site, O2, t, 12.0, flag="D")])
+    assert alarms() == []  # 30 at an O2 of 12 would be 50 converted: not judged on a faulty O2

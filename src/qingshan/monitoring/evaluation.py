@@ -194,8 +194,7 @@ class _Judge:
         self.declared = any(start <= data_time < end for start, end in declared)
         self.rules = engine.contexts.rules(region_code=ctx.region_code, on=china_date(data_time))
         self.by_factor = {r.factor_code: r for r in group}
-        o2 = self.by_factor.get(O2_FACTOR)
-        self.o2 = None if o2 is None else o2.value
+        self.o2: float | None = None
         self.findings: list[Finding] = []
 
     def rule(self, name: str) -> Any:
@@ -217,6 +216,9 @@ class _Judge:
 
     def run(self) -> list[Finding]:
         validity_table = self.rule("monitoring.flag_validity")
+        o2 = self.by_factor.get(O2_FACTOR)
+        if o2 is not None and flag_validity(o2.flag, validity_table) == VALID:
+            self.o2 = o2.value  # an O2 marked invalid converts nothing
         for reading in self.group:
             limit = self.ctx.limits.get(reading.factor_code)
             judged = None
