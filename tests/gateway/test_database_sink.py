@@ -106,3 +106,27 @@ def test_restart_closes_sessions_left_open_by_a_crash(users):
     run(with_gateway(scenario))
     assert not DeviceState.objects.get(device=device).connected
     assert DeviceSession.objects.get(device=device).close_reason == "gateway restarted"
+
+
+def test_the_wal_is_copied_back_and_reused_while_writes_go_on(tmp_path):
+    """Commits never checkpoint themselves (wal_autocheckpoint = 0); the checkpointer keeps
+    the WAL from growing with every page ever written."""
+    import sqlite3
+    import time
+
+    from qingshan.monitoring.sink import WalCheckpointer
+
+    path = tmp_path / "wal.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute("CREATE TABLE t (x BLOB)")
+    checkpointer = WalCheckpointer(str(path), interval=0.005)
+    checkpointer.start()
+    for _ in range(400):
+        db.execute("INSERT INTO t VALUES (randomblob(4000))")  # one page and more a commit
+        time.sleep(0.002)
+    checkpointer.stop()
+    wal_bytes = (tmp_path / "wal.sqlite3-wal").stat().st_size
+    assert wal_bytes < 400 * 4096 / 4  # without it the WAL would hold all 400+ pages
+    assert db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 400
