@@ -21,7 +21,9 @@ from qingshan.monitoring.stream import StreamReading
 
 contexts = Contexts()
 evaluator = Evaluator(contexts)
-# the worker runs each job on its own thread; the evaluator's state is one
+# the worker runs each job on its own thread; the evaluator's series state is one. (The
+# contexts' caches are shared without a lock: a reload replaces a dict whole, and two
+# threads loading the same rule value at once store the same thing.)
 _evaluating = threading.Lock()
 
 
@@ -49,8 +51,7 @@ def alarms_on_stream(readings: list[StreamReading]) -> dict[str, int]:
 
 
 def statistics_job() -> dict[str, int]:
-    with _evaluating:  # the contexts' cache is shared too
-        derived = statistics_derive(now=int(time.time()), contexts=contexts)
+    derived = statistics_derive(now=int(time.time()), contexts=contexts)
     findings = alarms_judge(derived)
     with transaction.atomic():
         result = alarms_apply(findings)
@@ -59,9 +60,7 @@ def statistics_job() -> dict[str, int]:
 
 def silence_job() -> dict[str, int]:
     now = int(time.time())
-    with _evaluating:
-        return findings_apply(
-            offline_findings(now=now, contexts=contexts)
-            + missing_findings(now=now, contexts=contexts),
-            contexts=contexts,
-        )
+    findings = offline_findings(now=now, contexts=contexts) + missing_findings(
+        now=now, contexts=contexts
+    )
+    return findings_apply(findings, contexts=contexts)
