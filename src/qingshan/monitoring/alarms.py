@@ -9,9 +9,10 @@ transaction, for supervision cases and the environmental code to react to.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from qingshan.core.fields import epoch_seconds
@@ -88,8 +89,33 @@ def findings_apply(findings: list[Finding], *, contexts: Contexts) -> dict[str, 
             changed.pop(alarm.pk, None)
             counts["cleared"] += 1
     if changed:
-        Alarm.objects.bulk_update(changed.values(), UPDATED)
+        _save_repeats(list(changed.values()))
     return counts
+
+
+def _save_repeats(alarms: list[Alarm]) -> None:
+    """One UPDATE statement, many rows: an early warning repeats with every real-time value,
+    and the ORM's bulk_update builds a CASE expression per column that costs more than the
+    judging (measured: 1.5 s of 16 s while catching up with 58,000 packets)."""
+    jsonb = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    sql = (
+        f"UPDATE {Alarm._meta.db_table} SET occurrences = %s, first_at = %s, last_at = %s,"  # noqa: S608
+        f" worst_value = %s, evidence = {jsonb}, severity = %s WHERE id = %s"
+    )
+    rows = [
+        (
+            a.occurrences,
+            epoch_seconds(a.first_at),
+            epoch_seconds(a.last_at),
+            a.worst_value,
+            json.dumps(a.evidence),
+            a.severity,
+            a.pk,
+        )
+        for a in alarms
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _counted_before(finding: Finding) -> bool:
