@@ -253,3 +253,27 @@ def test_the_stream_judges_each_committed_packet_and_a_resend_raises_nothing_mor
     assert stream_run("test", handle, now_ms=T0 * 1000) == 0  # nothing new
     [alarm] = Alarm.objects.all()
     assert (alarm.kind, alarm.occurrences, alarm.worst_value) == ("exceedance", 1, 50.0)
+
+
+def test_a_stored_frame_reads_as_the_gateway_read_it():
+    """The stream parses a stored frame's data segment directly (the gateway checked the
+    frame); for every public sample the gateway would accept, the values are the same."""
+    from qingshan.gateway.readings import reading_rows
+    from qingshan.hj212 import Frame, decode_frame
+    from qingshan.monitoring.stream import _packet_of
+    from tests.hj212.helpers import load_samples
+
+    compared = 0
+    for sample in load_samples():
+        event = decode_frame(sample.frame, lenient=True)
+        if not isinstance(event, Frame):
+            continue
+        packet = _packet_of(sample.frame)
+        assert packet is not None, sample.line_no
+
+        def rows(p):
+            return reading_rows(p, point_id=1, data_time=0, received_ms=0)
+
+        assert rows(packet) == rows(event.packet), sample.line_no
+        compared += 1
+    assert compared > 20

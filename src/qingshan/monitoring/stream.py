@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from qingshan.core.fields import epoch_millis, epoch_seconds
 from qingshan.core.models import EventCursor
 from qingshan.gateway.readings import reading_rows
-from qingshan.hj212 import Frame, decode_frame
+from qingshan.hj212 import Frame, Packet, SegmentError, decode_frame, parse_segment
 from qingshan.monitoring.models import RawPacket
 from qingshan.registry.models import Device
 
@@ -93,6 +93,17 @@ class _Points:
 _points = _Points()
 
 
+def _packet_of(raw: bytes) -> Packet | None:
+    """The packet of a stored frame. The gateway checked its framing and CRC before storing
+    it, so the data segment between the length field and the CRC is parsed directly (a
+    third of the cost of decoding the frame again); the full decoder is the fallback."""
+    try:
+        return parse_segment(raw[6 : len(raw.rstrip(b"\r\n")) - 4].decode("utf-8"))
+    except (SegmentError, UnicodeDecodeError):
+        event = decode_frame(raw, lenient=True)
+        return event.packet if isinstance(event, Frame) else None
+
+
 RawRow = tuple[int, int, int, int | None, bytes]  # id, device, received ms, data time, raw
 
 
@@ -101,11 +112,11 @@ def packet_readings(rows: list[RawRow]) -> list[StreamReading]:
     readings: list[StreamReading] = []
     for _, device_id, received_ms, data_time, raw in rows:
         point_id = _points.point_of(device_id)
-        event = decode_frame(bytes(raw), lenient=True)
-        if point_id is None or not isinstance(event, Frame):
+        packet = _packet_of(raw) if point_id is not None else None
+        if packet is None or point_id is None:
             continue
         for row in reading_rows(
-            event.packet, point_id=point_id, data_time=data_time, received_ms=received_ms
+            packet, point_id=point_id, data_time=data_time, received_ms=received_ms
         ):
             readings.append(
                 StreamReading(
