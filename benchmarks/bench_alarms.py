@@ -39,6 +39,30 @@ from gateway_setup import (
 )
 
 
+def _simulator_args(devices: int, rate: float, duration: float, exceed: float) -> list[str]:
+    return [
+        "--synthetic",
+        str(devices),
+        "--rate",
+        str(rate),
+        "--duration",
+        str(duration),
+        # a data-time step of ten minutes: every sixth packet is also hourly
+        "--uploads",
+        "2011,2061",
+        "--rtd-interval",
+        "600",
+        "--exceed",
+        str(exceed),
+        "--window",
+        "16",
+        "--start-time",
+        "2026-11-01T00:00:00",
+        "--seed",
+        "7",
+    ]
+
+
 def _latencies() -> None:
     """Runs inside Django: print the latency of each exceedance alarm, in ms."""
     import django
@@ -88,6 +112,48 @@ def latencies(env: dict[str, str]) -> list[int]:
     return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+CATCH_UP = """
+import django, time
+django.setup()
+import qingshan.monitoring.apps  # registers the stream consumers
+from qingshan.monitoring.stream import stream_dispatch
+
+started, total = time.perf_counter(), 0
+while (moved := max(stream_dispatch().values() or [0])):
+    total += moved
+print(total, time.perf_counter() - started)
+"""
+
+
+def catch_up(
+    db: str, devices: int, rate: float, duration: float, exceed: float
+) -> dict[str, object]:
+    """The worker's own speed: ingest with no worker running, then judge the backlog alone."""
+    env, data_dir = environment(db)
+    register_devices(env, devices)
+    register_limits(env)
+    gateway, port = start_gateway(env)
+    try:
+        simulate(
+            env,
+            port,
+            _simulator_args(devices, rate, duration, exceed),
+            summary=data_dir / "summary.json",
+        )
+    finally:
+        stop_gateway(gateway)
+    done = subprocess.run(
+        [PYTHON, "-c", CATCH_UP], env=env, check=True, capture_output=True, text=True
+    )
+    packets, seconds = done.stdout.split()[-2:]
+    return {
+        "db": db,
+        "packets": int(packets),
+        "seconds": round(float(seconds), 2),
+        "packets_per_s": round(int(packets) / float(seconds)),
+    }
+
+
 def percentile(values: list[int], share: float) -> float:
     ordered = sorted(values)
     return float(ordered[min(len(ordered) - 1, int(share * len(ordered)))])
@@ -106,27 +172,7 @@ def run(
             summary = simulate(
                 env,
                 port,
-                [
-                    "--synthetic",
-                    str(devices),
-                    "--rate",
-                    str(rate),
-                    "--duration",
-                    str(duration),
-                    # a data-time step of ten minutes: every sixth packet is also hourly
-                    "--uploads",
-                    "2011,2061",
-                    "--rtd-interval",
-                    "600",
-                    "--exceed",
-                    str(exceed),
-                    "--window",
-                    "16",
-                    "--start-time",
-                    "2026-11-01T00:00:00",
-                    "--seed",
-                    "7",
-                ],
+                _simulator_args(devices, rate, duration, exceed),
                 summary=Path(tmp) / "summary.json",
                 nice=nice,
             )
@@ -166,6 +212,11 @@ def main() -> None:
     parser.add_argument(
         "--nice", type=int, default=10, help="niceness of the simulator (0: same as the platform)"
     )
+    parser.add_argument(
+        "--catch-up",
+        action="store_true",
+        help="no worker during the run; then time the worker judging the backlog alone",
+    )
     parser.add_argument("--latencies", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--backlog", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,6 +225,9 @@ def main() -> None:
         return
     if args.backlog:
         _backlog()
+        return
+    if args.catch_up:
+        print(json.dumps(catch_up(args.db, args.devices, args.rate, 10, args.exceed)))
         return
     print(json.dumps(run(args.db, args.devices, args.rate, args.duration, args.exceed, args.nice)))
 
