@@ -87,6 +87,31 @@ def test_point_page_embeds_the_series_with_the_limit(users, client_as):
     assert 'id="kind-hour" value="hour" autocomplete="off" checked' in page
 
 
+def test_point_chart_shades_declared_periods_but_not_rejected_ones(users, client_as):
+    site = users["keqiao"]
+    add_readings(site["point"].pk, "a21026", PeriodKind.HOUR, [(T0, 20.0), (T0 + 7200, 21.0)])
+    for status, start in (("accepted", T0 + 3600), ("rejected", T0 + 5400)):
+        AnomalyDeclaration.objects.create(
+            point=site["point"],
+            enterprise=site["enterprise"],
+            kind="maintenance",
+            starts_at=start,
+            ends_at=start + 1800,
+            reason="检修",
+            status=status,
+        )
+    page = (
+        client_as(users["county"])
+        .get(
+            reverse("monitoring:point", args=[site["point"].pk]),
+            {"factor": "a21026", "kind": "hour", "start": "2026-11-01", "end": "2026-11-01"},
+        )
+        .content.decode()
+    )
+    assert f'"from": {(T0 + 3600) * 1000}' in page and '"kind": "declared"' in page
+    assert f'"from": {(T0 + 5400) * 1000}' not in page
+
+
 def test_acknowledge_with_htmx_returns_the_panel(users, client_as, alarm):
     client = client_as(users["county"])
     response = client.post(

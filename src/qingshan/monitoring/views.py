@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from qingshan.core.models import User
 from qingshan.monitoring import selectors
 from qingshan.monitoring.charts import chart_payload, series_workbook
-from qingshan.monitoring.choices import PointStatus
+from qingshan.monitoring.choices import DeclarationStatus, PointStatus
 from qingshan.monitoring.forms import OverviewFilter, SeriesForm
 from qingshan.monitoring.series import KIND_LABELS, KIND_NAMES, default_range
 from qingshan.registry import selectors as registry
@@ -124,19 +124,41 @@ def _point_series(request: HttpRequest, pk: int) -> tuple[Any, SeriesForm, Any]:
     return point, form, series
 
 
+def _declared_marks(declarations: Any, series: Any) -> list[dict[str, Any]]:
+    """Declared maintenance, shutdown and fault periods shaded on the chart: the data of those
+    hours are read next to what the enterprise said of them. Rejected ones are left out."""
+    overlapping = declarations.exclude(status=DeclarationStatus.REJECTED).filter(
+        starts_at__lt=series.end, ends_at__gt=series.start
+    )
+    return [
+        {
+            "from": int(d.starts_at.timestamp()) * 1000,
+            "to": int(d.ends_at.timestamp()) * 1000,
+            "kind": "declared",
+            "label": f"{d.get_kind_display()} · {d.get_status_display()}",
+        }
+        for d in overlapping[:50]
+    ]
+
+
 @login_required
 def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A point's curves (measured and converted, the limit, flagged values marked)."""
     point, form, series = _point_series(request, pk)
     user = current_user(request)
+    declarations = selectors.declaration_list(user=user, point_id=point.pk)
     context = {
         "point": point,
         "enterprise": point.outlet.enterprise,
         "form": form,
         "series": series,
-        "chart": chart_payload(series) if series is not None else None,
+        "chart": (
+            chart_payload(series, marks=_declared_marks(declarations, series))
+            if series is not None
+            else None
+        ),
         "alarms": selectors.alarm_list(user=user, point_id=point.pk)[:10],
-        "declarations": selectors.declaration_list(user=user, point_id=point.pk)[:5],
+        "declarations": declarations[:5],
         "state": next(iter(selectors.point_states(user=user, q="", point_ids=[point.pk])), None),
         "export_query": request.GET.urlencode(),
         "series_kind": KIND_LABELS.get(series.kind, "hour") if series else "hour",

@@ -28,7 +28,14 @@
       },
       markArea: d.marks.length ? {
         silent: true, itemStyle: { color: "rgba(220,53,69,0.10)" },
-        data: d.marks.map(function (m) { return [{ xAxis: m.from }, { xAxis: m.to }]; }),
+        // the alarm's own time in red; declared maintenance or shutdown in blue, named
+        data: d.marks.map(function (m) {
+          return m.kind === "declared"
+            ? [{ xAxis: m.from, name: m.label, itemStyle: { color: "rgba(13,110,253,0.10)" },
+                 label: { show: true, position: "insideTop", color: "#0d6efd", fontSize: 11 } },
+               { xAxis: m.to }]
+            : [{ xAxis: m.from }, { xAxis: m.to }];
+        }),
       } : undefined,
     }];
     if (d.converted) {
