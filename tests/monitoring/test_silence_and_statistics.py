@@ -114,13 +114,6 @@ def test_a_point_that_never_sent_hourly_data_is_not_missing_it(site):
     assert not Alarm.objects.exists()
 
 
-def minutes(site, start, values, flag="N", factor=SO2):
-    return [
-        (start + i * 60, v, None, flag if isinstance(flag, str) else flag[i])
-        for i, v in enumerate(values)
-    ]
-
-
 def test_an_hour_is_derived_from_its_valid_minutes_only():
     rows = [(T0 + i * 60, 10.0 + i, None, "N") for i in range(50)]
     rows += [(T0 + (50 + i) * 60, 999.0, None, "D") for i in range(10)]
