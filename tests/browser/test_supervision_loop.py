@@ -69,23 +69,7 @@ DEVICE_PASSWORD = "123456"
 HOURS = 6
 
 
-def rules_seed() -> None:
-    """Seed the rule table again from the migrations that seed it: an earlier transactional
-    test flushed the database, rule rows (alarm thresholds, the case policy) included."""
-    import sys
-
-    from django.apps import apps
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    for migration in MigrationLoader(connection).disk_migrations.values():
-        module = sys.modules[type(migration).__module__]
-        if hasattr(module, "RULES") and hasattr(module, "seed"):
-            module.seed(apps, None)
-
-
 def make_city() -> dict[str, Any]:
-    rules_seed()
     Region.objects.create(code="330600", name="绍兴市", name_en="Shaoxing", level="city")
     Region.objects.create(code="330603", name="柯桥区", name_en="Keqiao", level="county")
     dyeing = Enterprise.objects.create(

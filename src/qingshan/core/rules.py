@@ -42,3 +42,24 @@ def rule_value(rule: str, *, region_code: str = "", on: dt.date, default: Any = 
     if default is RuleMissing:
         raise RuleMissing(f"no value of rule {rule!r} for {region_code or 'national'} on {on}")
     return default
+
+
+def rules_seed(apps: Any, rules: list[tuple[str, Any, str]], *, since: dt.date) -> None:
+    """Data migrations: put an app's national defaults ``(rule, value, source)`` in the table.
+
+    Takes the migration's ``apps`` so the historical model is used; an existing row is kept.
+    """
+    model = apps.get_model("core", "RuleValue")
+    for rule, value, source in rules:
+        model.objects.get_or_create(
+            jurisdiction="",
+            rule=rule,
+            effective_from=since,
+            defaults={"value": value, "source": source},
+        )
+
+
+def rules_unseed(apps: Any, rules: list[tuple[str, Any, str]], *, since: dt.date) -> None:
+    apps.get_model("core", "RuleValue").objects.filter(
+        jurisdiction="", rule__in=[rule for rule, _, _ in rules], effective_from=since
+    ).delete()

@@ -8,6 +8,8 @@ import datetime as dt
 
 from django.db import migrations
 
+from qingshan.core.rules import rules_seed, rules_unseed
+
 SINCE = dt.date(2018, 3, 1)  # HJ 75-2017 in force; the platform defaults date from it too
 DEFAULT = "青山平台默认值，待省级主管部门确认"
 
@@ -77,20 +79,11 @@ RULES = [
 
 
 def seed(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    for rule, value, source in RULES:
-        RuleValue.objects.get_or_create(
-            jurisdiction="",
-            rule=rule,
-            effective_from=SINCE,
-            defaults={"value": value, "source": source},
-        )
+    rules_seed(apps, RULES, since=SINCE)
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("core", "RuleValue").objects.filter(
-        jurisdiction="", rule__in=[r for r, _, _ in RULES], effective_from=SINCE
-    ).delete()
+    rules_unseed(apps, RULES, since=SINCE)
 
 
 class Migration(migrations.Migration):

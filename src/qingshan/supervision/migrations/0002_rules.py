@@ -10,6 +10,8 @@ import datetime as dt
 
 from django.db import migrations
 
+from qingshan.core.rules import rules_seed, rules_unseed
+
 SINCE = dt.date(2026, 1, 1)
 DEFAULT = "青山平台默认值，待生态环境主管部门确认"
 
@@ -57,20 +59,11 @@ RULES = [
 
 
 def seed(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    for rule, value, source in RULES:
-        RuleValue.objects.get_or_create(
-            jurisdiction="",
-            rule=rule,
-            effective_from=SINCE,
-            defaults={"value": value, "source": source},
-        )
+    rules_seed(apps, RULES, since=SINCE)
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("core", "RuleValue").objects.filter(
-        jurisdiction="", rule__in=[r for r, _, _ in RULES], effective_from=SINCE
-    ).delete()
+    rules_unseed(apps, RULES, since=SINCE)
 
 
 class Migration(migrations.Migration):
