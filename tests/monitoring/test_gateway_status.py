@@ -58,3 +58,21 @@ def test_an_air_stations_logger_is_listed_for_the_administrator(users, api_clien
     assert response.status_code == 200
     page = response.content.decode()
     assert "AIR330603000001" in page and "柯桥站点空气自动站" in page
+
+
+def test_the_judging_backlog_is_shown_while_a_worker_reads_the_stream(users, api_client):
+    """Packets committed but not yet judged: the figure the gateway pauses on (ADR 14)."""
+    from django.utils import timezone
+
+    from qingshan.core.models import EventCursor
+    from qingshan.monitoring.models import RawPacket
+
+    device = users["keqiao"]["device"]
+    packets = RawPacket.objects.bulk_create(
+        RawPacket(received_at=timezone.now(), device_id=device.pk, raw=b"##0000") for _ in range(5)
+    )
+    page = api_client(users["regulator"]).get(URL).content.decode()
+    assert "data-unjudged>—<" in page  # nobody reads the stream: nothing to wait for
+    EventCursor.objects.create(consumer="stream:monitoring.alarms", last_id=packets[1].pk)
+    page = api_client(users["regulator"]).get(URL).content.decode()
+    assert "data-unjudged>3<" in page

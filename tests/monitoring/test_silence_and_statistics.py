@@ -194,6 +194,34 @@ def test_a_derived_hour_with_too_few_valid_minutes_raises_nothing(site):
     assert not Alarm.objects.exists()
 
 
+def test_a_minute_landing_while_the_hour_is_derived_is_counted(site, monkeypatch):
+    """The values are read before the storing transaction; one that lands in between (a
+    late minute, the stream's consumer on another thread) makes the hour derived again."""
+    from qingshan.monitoring import statistics
+
+    minute_readings(site, T0, 40.0, 44)  # 44 valid minutes: one short of a valid hour
+    first_read = statistics._finer_values
+
+    def read_then_a_minute_lands(point, period, start):
+        values = first_read(point, period, start)
+        if not Reading.objects.filter(data_time=T0 + 44 * 60).exists():
+            Reading.objects.create(
+                point=site["point"],
+                factor_code=SO2,
+                period=PeriodKind.MINUTE,
+                data_time=T0 + 44 * 60,
+                value=40.0,
+                flag="N",
+                received_at=1,
+            )
+        return values
+
+    monkeypatch.setattr(statistics, "_finer_values", read_then_a_minute_lands)
+    statistics_derive(now=T0 + 2 * 3600, contexts=Contexts())
+    derived = DerivedValue.objects.get(factor_code=SO2, period=PeriodKind.HOUR)
+    assert (derived.valid_count, derived.is_valid) == (45, True)
+
+
 def test_an_hour_is_not_derived_before_it_has_ended(site):
     minute_readings(site, T0, 40.0, 60)
     assert statistics_derive(now=T0 + 1800, contexts=Contexts()) == []

@@ -89,11 +89,16 @@ def consumer_run(consumer: Consumer, *, limit: int = 500) -> int:
     cursor, _ = EventCursor.objects.get_or_create(consumer=consumer.name)
     events = list(OutboxEvent.objects.filter(pk__gt=cursor.last_id).order_by("pk")[:limit])
     handled = 0
+    written = cursor.last_id
     for event in _readable(events, cursor.last_id):
+        if event.topic not in consumer.topics:
+            # not for this consumer: no transaction of its own, the cursor passes it with
+            # the next write (a transaction per event held the database for nothing)
+            cursor.last_id = event.pk
+            continue
         try:
             with transaction.atomic():
-                if event.topic in consumer.topics:
-                    consumer.handle(event)
+                consumer.handle(event)
                 EventCursor.objects.filter(consumer=consumer.name).update(
                     last_id=event.pk, failures=0, last_error=""
                 )
@@ -106,13 +111,16 @@ def consumer_run(consumer: Consumer, *, limit: int = 500) -> int:
                 failures=0 if skip else failures,
                 last_error=f"event {event.pk}: {exc!r}"[:2000],
             )
+            written = event.pk if skip else cursor.last_id
             if skip:
                 cursor.last_id, cursor.failures = event.pk, 0
                 log.error("event=%s consumer=%s skipped", event.pk, consumer.name)
                 continue
             break
-        handled += event.topic in consumer.topics
-        cursor.last_id = event.pk
+        handled += 1
+        cursor.last_id = written = event.pk
+    if cursor.last_id != written:  # events passed after the last write
+        EventCursor.objects.filter(consumer=consumer.name).update(last_id=cursor.last_id)
     return handled
 
 

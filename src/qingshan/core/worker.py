@@ -27,6 +27,7 @@ class Job:
 JOBS: list[Job] = []
 # the shortest pause between two runs of a job
 TICK = 0.05
+SLOW = 1.0  # seconds: a run longer than this is logged as a warning
 
 
 def register_job(job: Job) -> None:
@@ -42,12 +43,17 @@ def run_due(last_run: dict[str, float], now: float, jobs: list[Job] | None = Non
             continue
         last_run[job.name] = now
         try:
+            started = time.monotonic()
             result = job.run()
-            # frequent jobs (the readings stream, several times a second) log only when asked
+            took = time.monotonic() - started
+            # frequent jobs (the readings stream, several times a second) log only when
+            # asked, or when slow: every job shares the process with the stream's judging
+            level = logging.DEBUG if job.every_seconds < 10 else logging.INFO
             log.log(
-                logging.DEBUG if job.every_seconds < 10 else logging.INFO,
-                "job %s done: %s",
+                logging.WARNING if took > SLOW else level,
+                "job %s done in %.2f s: %s",
                 job.name,
+                took,
                 result,
             )
         except Exception:

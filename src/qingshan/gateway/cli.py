@@ -48,6 +48,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=d.max_pending,
         help="accepted, uncommitted packets before reading pauses",
     )
+    p.add_argument(
+        "--max-unjudged",
+        type=int,
+        default=d.max_unjudged,
+        help="committed packets not yet judged by the worker before reading pauses (0: off)",
+    )
     p.add_argument("--max-connections", type=int, default=d.max_connections)
     p.add_argument(
         "--max-per-peer",

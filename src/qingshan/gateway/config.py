@@ -13,7 +13,12 @@ class GatewayConfig:
     batch_size: int = 5000
     commit_interval: float = 0.01
     # back-pressure: packets accepted but not yet committed; reading stops above it
-    max_pending: int = 20000
+    max_pending: int = 1000
+    # committed packets the platform's stream consumers (alarm judging) have not read yet;
+    # reading pauses above it, so an alarm is never more than this far behind its data
+    # (ADR 14). 0: off. A consumer that has not moved for a while is not waited for.
+    max_unjudged: int = 1000
+    backlog_interval: float = 0.2  # seconds between looks at that backlog
     # limits
     max_connections: int = 20000
     max_per_peer: int = 512  # many outlets of one enterprise share a NAT address

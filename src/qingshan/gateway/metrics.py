@@ -26,7 +26,17 @@ class GatewayMetrics:
         self.pending = Gauge(
             "qingshan_gateway_pending", "Accepted packets not yet committed", registry=r
         )
-        self.paused = Gauge("qingshan_gateway_paused", "1 while reading is paused", registry=r)
+        self.paused = Gauge(
+            "qingshan_gateway_paused",
+            "1 while reading is paused, by reason (pending: commits; unjudged: the stream)",
+            ["reason"],
+            registry=r,
+        )
+        self.unjudged = Gauge(
+            "qingshan_gateway_unjudged",
+            "Committed packets the stream consumers have not read yet (-1: none reading)",
+            registry=r,
+        )
         self.batch_size = Histogram(
             "qingshan_gateway_batch_packets",
             "Packets per committed batch",

@@ -115,7 +115,8 @@ class Gateway:
         self.per_host: dict[str, int] = {}
         self.refused_hosts: dict[str, float] = {}  # host → monotonic time of last refusal
         self.pending = 0
-        self.paused = False
+        self.holds: set[str] = set()  # why reading is paused: "pending", "unjudged"
+        self.unjudged: int | None = None
         self._ids = itertools.count(1)
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -140,6 +141,8 @@ class Gateway:
             self._new_connection, self.config.host, self.config.port, backlog=4096
         )
         self._tasks = [asyncio.create_task(self._housekeeping())]
+        if self.config.max_unjudged:
+            self._tasks.append(asyncio.create_task(self._watch_backlog()))
         log.info(
             "event=listening host=%s port=%s devices=%d",
             self.config.host,
@@ -201,7 +204,9 @@ class Gateway:
         self.per_host[conn.host] = self.per_host.get(conn.host, 0) + 1
         self.metrics.connections.set(len(self.connections))
         if self.paused:
-            conn.pause()
+            # uvloop starts reading after connection_made returns, undoing a pause made
+            # in it: the pause is made on the loop's next turn instead
+            asyncio.get_running_loop().call_soon(conn.pause)
 
     def _throttle_allows(self, host: str) -> bool:
         """A host whose connection was closed for refused packets may open one new
@@ -326,8 +331,8 @@ class Gateway:
         assert self.writer is not None
         self.writer.submit(accepted)
         self.pending += 1
-        if self.pending >= self.config.max_pending and not self.paused:
-            self._pause_all()
+        if self.pending >= self.config.max_pending:
+            self._hold("pending")
 
     # after commit ----------------------------------------------------------------------
     def _committed(self, batch: Batch, seconds: float, submitted: int) -> None:
@@ -346,20 +351,44 @@ class Gateway:
         self.committed_packets += len(batch.packets)
         self.pending -= submitted  # stored or (after repeated failure) left unanswered
         self.metrics.pending.set(self.pending)
-        if self.paused and self.pending <= self.config.max_pending // 2:
-            self._resume_all()
+        if self.pending <= self.config.max_pending // 2:
+            self._release("pending")
 
-    def _pause_all(self) -> None:
-        self.paused = True
-        self.metrics.paused.set(1)
-        for conn in self.connections.values():
-            conn.pause()
+    @property
+    def paused(self) -> bool:
+        return bool(self.holds)
 
-    def _resume_all(self) -> None:
-        self.paused = False
-        self.metrics.paused.set(0)
-        for conn in self.connections.values():
-            conn.resume()
+    def _hold(self, reason: str) -> None:
+        """Stop reading from every connection (the loggers keep their data and wait)."""
+        if reason in self.holds:
+            return
+        if not self.holds:
+            log.info("event=reading-paused reason=%s pending=%d", reason, self.pending)
+            for conn in self.connections.values():
+                conn.pause()
+        self.holds.add(reason)
+        self.metrics.paused.labels(reason).set(1)
+
+    def _release(self, reason: str) -> None:
+        if reason not in self.holds:
+            return
+        self.holds.discard(reason)
+        self.metrics.paused.labels(reason).set(0)
+        if not self.holds:
+            log.info("event=reading-resumed reason=%s pending=%d", reason, self.pending)
+            for conn in self.connections.values():
+                conn.resume()
+
+    def backlog_seen(self, unjudged: int | None) -> None:
+        """Judging before accepting more (ADR 14): while the stream consumers are more than
+        ``max_unjudged`` packets behind, reading pauses; it resumes at half of that."""
+        self.unjudged = unjudged
+        self.metrics.unjudged.set(-1 if unjudged is None else unjudged)
+        limit = self.config.max_unjudged
+        if unjudged is not None and unjudged > limit:
+            self._hold("unjudged")
+        elif unjudged is None or unjudged <= limit // 2:
+            self._release("unjudged")
 
     # housekeeping ----------------------------------------------------------------------
     async def _housekeeping(self) -> None:
@@ -372,6 +401,17 @@ class Gateway:
             if now - last_refresh >= self.config.device_refresh:
                 last_refresh = now
                 await self.refresh_devices()
+
+    async def _watch_backlog(self) -> None:
+        assert self._loop is not None
+        while True:
+            await asyncio.sleep(self.config.backlog_interval)
+            try:
+                unjudged = await self._loop.run_in_executor(None, self.sink.backlog)
+            except Exception:
+                log.exception("event=backlog-check-failed")
+                unjudged = None  # not knowing is no reason to stop taking data
+            self.backlog_seen(unjudged)
 
     async def refresh_devices(self) -> None:
         assert self._loop is not None
@@ -402,6 +442,8 @@ class Gateway:
             "connections": len(self.connections),
             "pending": self.pending,
             "paused": self.paused,
+            "paused_for": sorted(self.holds),
+            "unjudged": self.unjudged,
             "committed": self.committed_packets,
             "devices": len(self.devices),
         }

@@ -107,6 +107,11 @@ class Sink(Protocol):
         """Store the batch in one commit, or raise (nothing of it is then stored)."""
         ...
 
+    def backlog(self) -> int | None:
+        """Committed packets that live stream consumers have not read yet (ADR 14); None
+        when nothing is reading the stream, so the server has nothing to wait for."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -121,6 +126,7 @@ class MemorySink:
         self.closed: list[SessionClosed] = []
         self.counts: dict[int, DeviceCounts] = {}
         self.fail_next = 0  # make the next n writes raise, to test retries
+        self.unjudged: int | None = None  # what backlog() answers, to test back-pressure
 
     def load_devices(self) -> Mapping[str, DeviceKey]:
         return dict(self.devices)
@@ -142,6 +148,9 @@ class MemorySink:
             total = self.counts.setdefault(device_id, DeviceCounts())
             total.refused += delta.refused
             total.frame_errors += delta.frame_errors
+
+    def backlog(self) -> int | None:
+        return self.unjudged
 
     def close(self) -> None:
         return None

@@ -7,6 +7,10 @@ declaration stays on record next to the gap.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import connection
+
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import AlarmKind, PeriodKind
 from qingshan.monitoring.context import Contexts, PointContext, china_date
@@ -67,21 +71,41 @@ def offline_findings(*, now: int, contexts: Contexts) -> list[Finding]:
     return findings
 
 
-def _has_hour(point_id: int, factor: str, hour: int) -> bool:
-    keys = {"point_id": point_id, "factor_code": factor, "period": PeriodKind.HOUR}
+def _hour_sql(table: str, *, exact: bool) -> str:
+    when = "data_time = %s" if exact else "data_time >= %s AND data_time < %s"
     return (
-        Reading.objects.filter(**keys, data_time=hour).exists()
-        or DerivedValue.objects.filter(**keys, data_time=hour).exists()
+        f"SELECT 1 FROM {table} WHERE point_id = %s AND factor_code = %s"  # noqa: S608 (models)
+        f" AND period = %s AND {when} LIMIT 1"
     )
 
 
-def _expects_hours(point_id: int, factor: str, hour: int) -> bool:
-    since = hour - LOOKBACK_HOURS * HOUR
-    keys = {"point_id": point_id, "factor_code": factor, "period": PeriodKind.HOUR}
-    return (
-        Reading.objects.filter(**keys, data_time__gte=since, data_time__lt=hour).exists()
-        or DerivedValue.objects.filter(**keys, data_time__gte=since, data_time__lt=hour).exists()
-    )
+class _HourProbe:
+    """Does a point have an hourly value (sent or derived) at, or before, an hour?
+
+    A point at a time, with the same few statements on one cursor: built through the ORM,
+    a thousand points cost seconds of the worker's time every run, time the stream's
+    judging waited for (docs/benchmarks.md, alarm latency).
+    """
+
+    TABLES = (Reading._meta.db_table, DerivedValue._meta.db_table)
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def _any(self, exact: bool, point_id: int, factor: str, *times: int) -> bool:
+        for table in self.TABLES:
+            self.cursor.execute(
+                _hour_sql(table, exact=exact), (point_id, factor, PeriodKind.HOUR, *times)
+            )
+            if self.cursor.fetchone() is not None:
+                return True
+        return False
+
+    def has_hour(self, point_id: int, factor: str, hour: int) -> bool:
+        return self._any(True, point_id, factor, hour)
+
+    def expects_hours(self, point_id: int, factor: str, hour: int) -> bool:
+        return self._any(False, point_id, factor, hour - LOOKBACK_HOURS * HOUR, hour)
 
 
 def missing_findings(*, now: int, contexts: Contexts) -> list[Finding]:
@@ -101,14 +125,17 @@ def missing_findings(*, now: int, contexts: Contexts) -> list[Finding]:
         # the last hour whose values should be here by now: it ended more than grace ago
         hour = (now - grace * 60) // HOUR * HOUR - HOUR
         points.append((ctx, hour))
+    missing: list[tuple[PointContext, int, str]] = []
+    with connection.cursor() as cursor:
+        probe = _HourProbe(cursor)
+        for ctx, hour in points:
+            factor = ctx.factors[0]
+            if probe.has_hour(ctx.point_id, factor, hour):
+                findings.append(Finding(False, ctx.point_id, "", AlarmKind.MISSING, hour))
+            elif probe.expects_hours(ctx.point_id, factor, hour):
+                missing.append((ctx, hour, factor))
     declared_at: dict[int, set[int]] = {}
-    for ctx, hour in points:
-        factor = ctx.factors[0]
-        if _has_hour(ctx.point_id, factor, hour):
-            findings.append(Finding(False, ctx.point_id, "", AlarmKind.MISSING, hour))
-            continue
-        if not _expects_hours(ctx.point_id, factor, hour):
-            continue
+    for ctx, hour, factor in missing:
         if hour not in declared_at:
             declared_at[hour] = _declared({c.point_id for c, h in points if h == hour}, hour)
         if ctx.point_id in declared_at[hour]:

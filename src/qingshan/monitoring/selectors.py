@@ -21,6 +21,7 @@ from qingshan.monitoring.series import flag_status as flag_status
 from qingshan.monitoring.series import flag_validity as flag_validity
 from qingshan.monitoring.series import point_enterprise
 from qingshan.monitoring.series import reading_series as reading_series
+from qingshan.monitoring.stream import stream_backlog
 from qingshan.registry import selectors as registry
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint
 
@@ -50,6 +51,12 @@ def device_status_summary(*, user: User | AnonymousUser) -> dict[str, int]:
         frame_errors=Sum("state__frame_errors"),
     )
     return {k: int(v or 0) for k, v in totals.items()}
+
+
+def judging_backlog() -> int | None:
+    """Committed packets not yet judged by the worker, platform-wide (None: no worker is
+    judging). Above the gateway's ``max_unjudged`` it pauses reading (ADR 14)."""
+    return stream_backlog()
 
 
 # --- alarms -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db import close_old_connections, connection, transaction
 
 from qingshan.gateway.sink import Batch, DeviceKey, ReadingRow
 from qingshan.monitoring.models import DeviceSession, DeviceState, RawPacket, Reading
+from qingshan.monitoring.stream import stream_backlog
 from qingshan.registry.models import Device
 
 log = logging.getLogger("qingshan.gateway.sink")
@@ -293,6 +294,10 @@ class DatabaseSink:
             c.executemany(
                 q(DISCONNECT_SQL), [(False, s.device_id, s.device_id) for s in batch.closed]
             )
+
+    def backlog(self) -> int | None:
+        close_old_connections()
+        return stream_backlog()
 
     def close(self) -> None:
         connection.close()

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Count, Max
 
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import PeriodKind
@@ -146,8 +147,34 @@ def _finer_values(point: MonitoringPoint, period: int, start: int) -> tuple[Valu
     return values, own
 
 
+def _arrivals(point_id: int, period: int, start: int) -> tuple[object, ...]:
+    """How many values a period is derived from, and the newest arrival among them.
+
+    Taken before the values are read and again in the transaction that stores the result:
+    if it changed, a value landed in between and the period is derived again.
+    """
+    length = HOUR if period == PeriodKind.HOUR else DAY
+    span = {"point_id": point_id, "data_time__gte": start, "data_time__lt": start + length}
+    finer = PeriodKind.MINUTE if period == PeriodKind.HOUR else PeriodKind.HOUR
+    sent = Reading.objects.filter(**span, period=finer).aggregate(
+        n=Count("*"), t=Max("received_at")
+    )
+    if period == PeriodKind.HOUR:
+        return sent["n"], sent["t"]
+    hours = DerivedValue.objects.filter(**span, period=PeriodKind.HOUR).aggregate(
+        n=Count("*"), t=Max("computed_at")
+    )
+    return sent["n"], sent["t"], hours["n"], hours["t"]
+
+
 def statistics_derive(*, now: int, contexts: Contexts) -> list[StreamReading]:
-    """Derive the periods that are due; returns the values for the alarm rules to judge."""
+    """Derive the periods that are due; returns the values for the alarm rules to judge.
+
+    The values are read and derived before the transaction, which holds the database only
+    to store the result: at midnight every point's day is due at once, and a transaction
+    around the reads kept the gateway and the stream's judging waiting for seconds
+    (docs/benchmarks.md, alarm latency).
+    """
     to_judge: list[StreamReading] = []
     for period in (PeriodKind.HOUR, PeriodKind.DAY):
         length = HOUR if period == PeriodKind.HOUR else DAY
@@ -160,19 +187,24 @@ def statistics_derive(*, now: int, contexts: Contexts) -> list[StreamReading]:
         points = MonitoringPoint.objects.in_bulk({p for p, _ in due})
         for point_id, start in due:
             point = points.get(point_id)
+            seen = _arrivals(point_id, period, start)
+            derived = _derive_one(point, period, start, contexts) if point else None
             with transaction.atomic():
                 StatisticsDue.objects.filter(
                     point_id=point_id, period=period, data_time=start
                 ).delete()
-                if point is None:
+                if point is None or derived is None:
                     continue
-                to_judge.extend(_derive_one(point, period, start, contexts))
+                if _arrivals(point_id, period, start) != seen:
+                    derived = _derive_one(point, period, start, contexts)
+                to_judge.extend(_store(point, period, start, derived))
     return to_judge
 
 
-def _derive_one(
-    point: MonitoringPoint, period: int, start: int, contexts: Contexts
-) -> list[StreamReading]:
+Derived = tuple[list[DerivedValue], set[str]]  # the values, and the factors sent as such
+
+
+def _derive_one(point: MonitoringPoint, period: int, start: int, contexts: Contexts) -> Derived:
     ctx = contexts.point(point.pk)
     region = ctx.region_code if ctx else ""
     on = china_date(start)
@@ -184,7 +216,11 @@ def _derive_one(
     )
     min_valid = int(contexts.rule(name, region_code=region, on=on))
     values, own = _finer_values(point, period, start)
-    derived = derive(point.pk, period, start, values, min_valid=min_valid, validity=validity)
+    return derive(point.pk, period, start, values, min_valid=min_valid, validity=validity), own
+
+
+def _store(point: MonitoringPoint, period: int, start: int, result: Derived) -> list[StreamReading]:
+    derived, own = result
     DerivedValue.objects.filter(point_id=point.pk, period=period, data_time=start).delete()
     DerivedValue.objects.bulk_create(derived)
     if period == PeriodKind.HOUR:

@@ -53,6 +53,7 @@ def gateway_status(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": paginate(request, filters.apply(user)),
         "summary": selectors.device_status_summary(user=user),
+        "unjudged": selectors.judging_backlog(),
     }
     return render(request, "monitoring/gateway_status.html", context)
 
