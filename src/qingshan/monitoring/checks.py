@@ -71,8 +71,7 @@ def offline_findings(*, now: int, contexts: Contexts) -> list[Finding]:
     return findings
 
 
-def _hour_sql(table: str, *, exact: bool) -> str:
-    when = "data_time = %s" if exact else "data_time >= %s AND data_time < %s"
+def _hour_sql(table: str, when: str) -> str:
     return (
         f"SELECT 1 FROM {table} WHERE point_id = %s AND factor_code = %s"  # noqa: S608 (models)
         f" AND period = %s AND {when} LIMIT 1"
@@ -88,24 +87,24 @@ class _HourProbe:
     """
 
     TABLES = (Reading._meta.db_table, DerivedValue._meta.db_table)
+    AT = [_hour_sql(t, "data_time = %s") for t in TABLES]
+    BEFORE = [_hour_sql(t, "data_time >= %s AND data_time < %s") for t in TABLES]
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
 
-    def _any(self, exact: bool, point_id: int, factor: str, *times: int) -> bool:
-        for table in self.TABLES:
-            self.cursor.execute(
-                _hour_sql(table, exact=exact), (point_id, factor, PeriodKind.HOUR, *times)
-            )
+    def _any(self, statements: list[str], point_id: int, factor: str, *times: int) -> bool:
+        for sql in statements:
+            self.cursor.execute(sql, (point_id, factor, PeriodKind.HOUR, *times))
             if self.cursor.fetchone() is not None:
                 return True
         return False
 
     def has_hour(self, point_id: int, factor: str, hour: int) -> bool:
-        return self._any(True, point_id, factor, hour)
+        return self._any(self.AT, point_id, factor, hour)
 
     def expects_hours(self, point_id: int, factor: str, hour: int) -> bool:
-        return self._any(False, point_id, factor, hour - LOOKBACK_HOURS * HOUR, hour)
+        return self._any(self.BEFORE, point_id, factor, hour - LOOKBACK_HOURS * HOUR, hour)
 
 
 def missing_findings(*, now: int, contexts: Contexts) -> list[Finding]:

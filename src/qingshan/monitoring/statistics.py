@@ -187,14 +187,14 @@ def statistics_derive(*, now: int, contexts: Contexts) -> list[StreamReading]:
         points = MonitoringPoint.objects.in_bulk({p for p, _ in due})
         for point_id, start in due:
             point = points.get(point_id)
+            mark = StatisticsDue.objects.filter(point_id=point_id, period=period, data_time=start)
+            if point is None:  # a deleted point: nothing to derive
+                mark.delete()
+                continue
             seen = _arrivals(point_id, period, start)
-            derived = _derive_one(point, period, start, contexts) if point else None
+            derived = _derive_one(point, period, start, contexts)
             with transaction.atomic():
-                StatisticsDue.objects.filter(
-                    point_id=point_id, period=period, data_time=start
-                ).delete()
-                if point is None or derived is None:
-                    continue
+                mark.delete()
                 if _arrivals(point_id, period, start) != seen:
                     derived = _derive_one(point, period, start, contexts)
                 to_judge.extend(_store(point, period, start, derived))
