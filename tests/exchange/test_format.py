@@ -49,7 +49,7 @@ def test_export_is_scoped_and_has_no_passwords(users):
     own = users["keqiao"]["enterprise"].credit_code
     assert [r[0] for r in sheet_rows(content, "排污单位")] == [own]
     devices = sheet_rows(content, "数采仪")
-    assert devices == [(own, "DA001", "锅炉出口", users["keqiao"]["device"].mn, "是", None)]
+    assert devices == [(own, "DA001", "锅炉出口", users["keqiao"]["device"].mn, "是", None, None)]
     digest = users["keqiao"]["device"].password_digest
     assert digest.encode() not in _all_xml(content)
     outlets = sheet_rows(content, "排放口")

@@ -371,6 +371,34 @@ def test_device_passwords(users):
     assert audit.changes == {"password_digest": ["***", "***"]}
 
 
+def test_a_device_s_offline_interval_is_set_refused_when_not_whole_and_cleared(users):
+    site = users["keqiao"]
+    ent, outlet, point, device = site["enterprise"], site["outlet"], site["point"], site["device"]
+    row = {
+        "credit_code": ent.credit_code,
+        "outlet_code": outlet.code,
+        "point_name": point.name,
+        "mn": device.mn,
+    }
+    result = run_import(users["admin"], xlsx({"devices": [{**row, "offline_after_minutes": 90}]}))
+    assert result.counts["updated"] == 1
+    device.refresh_from_db()
+    assert device.offline_after_minutes == 90
+
+    for bad, reason in ((90.5, "应为整数"), (0, "1"), ("一小时", "应为数字")):
+        result = run_import(
+            users["admin"], xlsx({"devices": [{**row, "offline_after_minutes": bad}]})
+        )
+        assert reason in result.problems[0].reason, (bad, result.problems[0].reason)
+    device.refresh_from_db()
+    assert device.offline_after_minutes == 90
+
+    # an empty cell: back to the jurisdiction's rule
+    result = run_import(users["admin"], xlsx({"devices": [row]}))
+    device.refresh_from_db()
+    assert result.counts["updated"] == 1 and device.offline_after_minutes is None
+
+
 def test_limits_and_caps_update_in_place(users):
     site = users["keqiao"]
     limit = site["limit"]

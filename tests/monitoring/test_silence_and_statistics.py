@@ -84,6 +84,30 @@ def test_a_device_recently_seen_is_not_offline(site):
     assert not Alarm.objects.exists()
 
 
+def test_a_device_s_own_interval_overrides_the_jurisdiction_s_rule(site):
+    """An hourly-only logger is silent for an hour by design; a chatty one is late sooner."""
+    device, now = site["device"], int(time.time())
+    seen(site, now - 40 * 60)  # 40 minutes ago; the rule allows 30
+    device.offline_after_minutes = 90
+    device.save()
+    apply(offline_findings(now=now, contexts=Contexts()))
+    assert not Alarm.objects.exists()
+    apply(offline_findings(now=now + 51 * 60, contexts=Contexts()))  # 91 minutes of silence
+    [alarm] = Alarm.objects.filter(kind=AlarmKind.OFFLINE)
+    assert alarm.evidence["threshold_minutes"] == 90
+
+    back = now + 52 * 60
+    seen(site, back)
+    apply(offline_findings(now=back + 10, contexts=Contexts()))
+    alarm.refresh_from_db()
+    assert not alarm.is_active
+    device.offline_after_minutes = 5
+    device.save()
+    apply(offline_findings(now=back + 6 * 60, contexts=Contexts()))  # the rule would wait 30
+    [alarm] = Alarm.objects.filter(kind=AlarmKind.OFFLINE, cleared_at__isnull=True)
+    assert alarm.evidence["threshold_minutes"] == 5
+
+
 def hourly_reading(site, t, v=10.0, factor=SO2):
     Reading.objects.create(
         point=site["point"],

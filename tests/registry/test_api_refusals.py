@@ -63,6 +63,24 @@ def test_device_password_is_write_only(users, api_client):
     assert not any("password" in key for key in shown)
 
 
+def test_device_offline_interval_is_checked_kept_and_cleared(users, api_client):
+    device, client = users["keqiao"]["device"], api_client(users["county"])
+    path = f"/api/v1/devices/{device.pk}"
+
+    def patch(value):
+        body = json.dumps({"offline_after_minutes": value})
+        return client.patch(path, body, content_type="application/json")
+
+    for bad in (0, -5, 7 * 24 * 60 + 1, "soon"):
+        response = patch(bad)
+        assert response.status_code == 422, bad
+        assert "offline_after_minutes" in json.dumps(response.json()["error"])
+    response = patch(120)
+    assert response.status_code == 200 and response.json()["offline_after_minutes"] == 120
+    assert patch(None).json()["offline_after_minutes"] is None
+    assert Device.objects.get(pk=device.pk).offline_after_minutes is None
+
+
 def test_permit_ending_before_it_starts_is_refused(users, api_client):
     site = users["keqiao"]
     body = {

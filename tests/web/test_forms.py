@@ -124,6 +124,20 @@ def test_a_device_needs_a_password_and_never_shows_it(users, client_as) -> None:
     assert device_password_matches("new-secret", site["device"].password_digest)
 
 
+def test_a_device_s_offline_interval_is_set_on_its_form_and_shown(users, client_as) -> None:
+    site = users["keqiao"]
+    device, client = site["device"], client_as(users["county"])
+    edit = reverse("device-edit", args=[device.pk])
+    form = {"point": site["point"].pk, "mn": device.mn, "is_active": "on"}
+    response = client.post(edit, form | {"offline_after_minutes": "0"})
+    assert response.status_code == 200
+    assert "offline_after_minutes" in response.context["form"].errors
+    response = client.post(edit, form | {"offline_after_minutes": "90"}, follow=True)
+    device.refresh_from_db()
+    assert device.offline_after_minutes == 90
+    assert "90 分钟" in response.content.decode()  # back on the enterprise page
+
+
 def test_a_password_with_a_semicolon_is_refused_by_the_service(users, client_as) -> None:
     device = users["keqiao"]["device"]
     before = device.password_digest

@@ -42,7 +42,7 @@ def read_cell(column: Column, value: Any) -> Any:
 
 def empty_value(column: Column) -> Any:
     """What an empty cell means for a column that is cleared when empty."""
-    if column.cell_type == sheets.DECIMAL:
+    if column.cell_type in (sheets.DECIMAL, sheets.INTEGER):
         return None
     if column.cell_type == sheets.FACTORS:
         return []
@@ -99,6 +99,13 @@ def _decimal(column: Column, value: Any) -> Decimal:
     return number
 
 
+def _integer(column: Column, value: Any) -> int:
+    number = _decimal(column, value)
+    if number != number.to_integral_value():
+        raise CellError(_("应为整数，实际为 %(value)s") % {"value": value})
+    return int(number)
+
+
 def _date(column: Column, value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -153,6 +160,7 @@ _READERS = {
     sheets.TEXT: _text,
     sheets.PASSWORD: _password,
     sheets.DECIMAL: _decimal,
+    sheets.INTEGER: _integer,
     sheets.DATE: _date,
     sheets.BOOL: _bool,
     sheets.CHOICE: _choice,

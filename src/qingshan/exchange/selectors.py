@@ -57,6 +57,7 @@ def _devices(user: AnyUser) -> Iterator[Row]:
             "point_name": d.point.name,
             "mn": d.mn,
             "is_active": d.is_active,
+            "offline_after_minutes": d.offline_after_minutes,
         }
 
 

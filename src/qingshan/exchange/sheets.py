@@ -22,10 +22,11 @@ FIELD_ROW = 2  # English field names (a hidden row); optional on import
 FIRST_DATA_ROW = 3
 
 # How a cell is read: see qingshan.exchange.cells
-CODE, TEXT, DECIMAL, DATE, BOOL, CHOICE, FACTORS, PASSWORD = (
+CODE, TEXT, DECIMAL, INTEGER, DATE, BOOL, CHOICE, FACTORS, PASSWORD = (
     "code",
     "text",
     "decimal",
+    "integer",
     "date",
     "bool",
     "choice",
@@ -144,6 +145,12 @@ DEVICES = Sheet(
         Column("监控点名称", "point_name", TEXT, True, width=24),
         Column("设备唯一标识 MN", "mn", CODE, True, help="1–24 位字母或数字", width=28),
         Column("启用", "is_active", BOOL, keep_when_empty=True, help="是 / 否"),
+        Column(
+            "离线判定（分钟）",
+            "offline_after_minutes",
+            INTEGER,
+            help="只发小时或日数据的数采仪可填更长时间；留空则按辖区规则",
+        ),
         Column(
             "访问密码",
             "password",

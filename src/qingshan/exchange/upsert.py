@@ -164,7 +164,7 @@ def _update(
 def device_row(ctx: RowContext, values: Values) -> str:
     enterprise = _enterprise(ctx, values["credit_code"])
     point = _point(ctx, _outlet(ctx, enterprise, values["outlet_code"]), values["point_name"])
-    data = _pick(values, ("is_active",))
+    data = _pick(values, ("is_active", "offline_after_minutes"))
     password: str | None = values.get("password")
     existing = ctx.known.devices.get(values["mn"])
     if existing is None:

@@ -34,21 +34,23 @@ def _declared(point_ids: set[int], at: int) -> set[int]:
 
 
 def offline_findings(*, now: int, contexts: Contexts) -> list[Finding]:
-    """Active devices with no packet for longer than ``monitoring.offline_after_minutes``."""
+    """Active devices with no packet for longer than their interval: the device's own
+    ``offline_after_minutes`` when set, else the rule ``monitoring.offline_after_minutes``
+    of the point's jurisdiction."""
     devices = Device.objects.filter(is_active=True).values_list(
-        "point_id", "mn", "state__last_seen_at", "created_at"
+        "point_id", "mn", "state__last_seen_at", "created_at", "offline_after_minutes"
     )
     rows = []
-    for point_id, mn, last_seen_ms, created_at in devices:  # last seen: a datetime
+    for point_id, mn, last_seen_ms, created_at, own_minutes in devices:
         ctx = contexts.point(point_id)
         if ctx is None:
             continue
         last_seen = epoch_seconds(last_seen_ms) or int(created_at.timestamp())
-        rows.append((ctx, mn, last_seen))
-    declared = _declared({ctx.point_id for ctx, _, _ in rows}, now)
+        rows.append((ctx, mn, last_seen, own_minutes))
+    declared = _declared({row[0].point_id for row in rows}, now)
     findings = []
-    for ctx, mn, last_seen in rows:
-        minutes = int(
+    for ctx, mn, last_seen, own_minutes in rows:
+        minutes = own_minutes or int(
             contexts.rule(
                 "monitoring.offline_after_minutes", region_code=ctx.region_code, on=china_date(now)
             )

@@ -25,6 +25,6 @@ class MonitoringPointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("mn", "point", "is_active")
+    list_display = ("mn", "point", "is_active", "offline_after_minutes")
     search_fields = ("mn",)
     exclude = ("password_digest",)  # set through the device page, never shown

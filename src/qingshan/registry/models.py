@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,8 @@ from qingshan.registry.validators import (
     validate_mn,
     validate_region_code,
 )
+
+OFFLINE_AFTER_MAX_MINUTES = 7 * 24 * 60  # a daily-data logger with days of slack
 
 
 class Enterprise(AuditedModel):
@@ -153,6 +156,15 @@ class Device(AuditedModel):
     )
     password_digest = models.CharField(_("访问密码摘要"), max_length=100)
     is_active = models.BooleanField(_("启用"), default=True)
+    # A logger that sends only hourly or daily data is silent between packets by design;
+    # the jurisdiction's rule (monitoring.offline_after_minutes) would call it offline.
+    offline_after_minutes = models.PositiveIntegerField(
+        _("离线判定（分钟）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(OFFLINE_AFTER_MAX_MINUTES)],
+        help_text=_("超过此时长未收到报文即判为离线；留空则按辖区规则"),
+    )
 
     class Meta:
         verbose_name = _("数采仪")

@@ -82,6 +82,9 @@ class DeviceIn(Schema):
     mn: str = Field(..., description="设备唯一标识 MN（HJ 212，最多 24 位字母数字）")
     password: str = Field(..., description="访问密码 PW；只写，创建后不再返回")
     is_active: bool = True
+    offline_after_minutes: int | None = Field(
+        None, ge=1, le=10080, description="离线判定分钟数，覆盖辖区规则；null 表示按规则"
+    )
 
 
 class DevicePatch(Schema):
@@ -89,6 +92,9 @@ class DevicePatch(Schema):
     mn: str | None = None
     password: str | None = Field(None, description="新的访问密码（只写）")
     is_active: bool | None = None
+    offline_after_minutes: int | None = Field(
+        None, ge=1, le=10080, description="离线判定分钟数，覆盖辖区规则；null 表示按规则"
+    )
 
 
 class DeviceOut(Schema):
@@ -96,3 +102,4 @@ class DeviceOut(Schema):
     point_id: int
     mn: str
     is_active: bool
+    offline_after_minutes: int | None

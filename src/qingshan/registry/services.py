@@ -124,7 +124,7 @@ def device_save(
     *, user: User, device: Device, data: Mapping[str, Any], password: str | None = None
 ) -> Device:
     """Create (unsaved ``device``, password required) or update a data logger."""
-    changes = _only(data, frozenset({"point", "mn", "is_active"}))
+    changes = _only(data, frozenset({"point", "mn", "is_active", "offline_after_minutes"}))
     _check_parents(user, device, changes, "point", Device._meta.verbose_name)
     if password is not None:
         if not 1 <= len(password) <= 32 or not password.isprintable() or ";" in password:

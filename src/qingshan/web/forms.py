@@ -122,7 +122,7 @@ class DeviceForm(StyledForm, forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Device
-        fields = ["point", "mn", "is_active"]
+        fields = ["point", "mn", "is_active", "offline_after_minutes"]
 
     def __init__(self, *args: Any, points: QuerySet[MonitoringPoint], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
