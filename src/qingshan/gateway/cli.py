@@ -29,7 +29,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=os.environ.get("QINGSHAN_GATEWAY_HOST", d.host),
         help="address to listen on (default loopback; 0.0.0.0 for real loggers)",
     )
-    p.add_argument("--port", type=int, default=int(os.environ.get("QINGSHAN_GATEWAY_PORT", d.port)))
+    # a string default goes through type=int too: a bad environment value is a clear error
+    p.add_argument("--port", type=int, default=os.environ.get("QINGSHAN_GATEWAY_PORT", str(d.port)))
     p.add_argument(
         "--batch-size",
         type=int,
@@ -80,8 +81,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=d.metrics_port,
         help="Prometheus metrics port on 127.0.0.1 (0: off)",
     )
-    p.add_argument("--log-level", default=os.environ.get("QINGSHAN_LOG_LEVEL", "INFO"))
-    return p.parse_args(argv)
+    p.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default=os.environ.get("QINGSHAN_LOG_LEVEL", "INFO").upper(),
+    )
+    args = p.parse_args(argv)
+    try:
+        config_from(args)
+    except ValueError as exc:  # a clear message and exit status 2, before anything starts
+        p.error(str(exc))
+    return args
 
 
 def config_from(args: argparse.Namespace) -> GatewayConfig:

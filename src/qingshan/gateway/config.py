@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
+
+# the least each numeric setting may be; a negative max_unjudged, say, would hold reading
+# for ever while a worker runs, and a zero batch size would never commit
+MINIMUM: dict[str, float] = {
+    "port": 0,  # 0: any free port (tests)
+    "batch_size": 1,
+    "commit_interval": 0,
+    "max_pending": 1,
+    "max_unjudged": 0,
+    "backlog_interval": 0.001,
+    "max_connections": 1,
+    "max_per_peer": 1,
+    "max_buffer": 1024,  # room for the 16-byte header, the CRC and a useful data area
+    "idle_timeout": 0.001,
+    "frame_timeout": 0.001,
+    "refusals_before_close": 1,
+    "refused_peer_cooldown": 0,
+    "device_refresh": 0.001,
+    "metrics_port": 1,
+}
+PORT_MAX = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +53,21 @@ class GatewayConfig:
     device_refresh: float = 30.0  # seconds between reloads of the device registry
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = 9213  # Prometheus /metrics; None: off
+
+    def __post_init__(self) -> None:
+        problems = [p for f in fields(self) if (p := self._problem(f.name)) is not None]
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def _problem(self, name: str) -> str | None:
+        value = getattr(self, name)
+        if name not in MINIMUM or value is None:
+            return None
+        option = "--" + name.replace("_", "-")
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{option} must be a finite number, not {value}"
+        if value < MINIMUM[name]:
+            return f"{option} must be at least {MINIMUM[name]:g}, not {value}"
+        if name.endswith("port") and value > PORT_MAX:
+            return f"{option} must be at most {PORT_MAX}, not {value}"
+        return None
