@@ -39,7 +39,8 @@ class GatewayConfig:
     # committed packets the platform's stream consumers (alarm judging) have not read yet;
     # reading pauses above it, so an alarm is never more than this far behind its data
     # (ADR 14). 0: off. A consumer that has not moved for a while is not waited for.
-    max_unjudged: int = 1000
+    # 500, not 1,000: the alarm latency's p99 on PostgreSQL went from 2.2–5.2 s to 1.5–1.7 s
+    max_unjudged: int = 500
     backlog_interval: float = 0.2  # seconds between looks at that backlog
     # limits
     max_connections: int = 20000

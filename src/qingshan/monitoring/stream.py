@@ -35,7 +35,9 @@ log = logging.getLogger("qingshan.monitoring.stream")
 # long (by receive time) before it is taken for a rolled-back batch. SQLite reuses the ids
 # of rolled-back inserts, so it has no gaps to wait for.
 GAP_WAIT = dt.timedelta(seconds=2)
-BATCH = 5000  # raw packets per run and consumer; about a second of a busy gateway
+# raw packets per run and consumer: an alarm waits for the end of its run, so a catch-up
+# in runs of 5,000 kept the first alarms of a backlog waiting seconds for the last ones
+BATCH = 1000
 # a consumer whose cursor has not moved for this long is not being run (no worker, or it
 # fails): the gateway does not wait for it (stream_backlog, ADR 14)
 STALLED = dt.timedelta(seconds=15)
