@@ -118,9 +118,13 @@ def test_limits_are_the_standard_values(city: LoadReport) -> None:
     catalogue = factor_catalogue()
     for limit in PermitLimit.objects.all():
         row = table[(limit.standard, limit.factor_code, limit.basis)]
-        assert limit.unit == catalogue[limit.factor_code].unit
+        assert limit.unit == (catalogue[limit.factor_code].unit or row.unit)  # pH: 无量纲
         assert limit.limit == in_unit(row.value, row.unit, limit.unit)
         assert limit.reference_o2 == row.reference_o2
+        assert limit.lower_limit == row.lower
+    ph = PermitLimit.objects.filter(factor_code="w01001")
+    assert ph.exists()
+    assert {(x.lower_limit, x.limit, x.basis) for x in ph} == {(6, 9, "hourly")}
     incineration = PermitLimit.objects.filter(standard__startswith="GB 18485-2014")
     assert {(x.basis, x.reference_o2) for x in incineration} == {
         ("hourly", Decimal("11.0")),

@@ -18,7 +18,7 @@ from qingshan.monitoring.evaluation import Evaluator
 from qingshan.monitoring.models import Alarm, AnomalyDeclaration
 from qingshan.monitoring.stream import StreamReading
 
-SO2, O2, NOX = "a21026", "a19001", "a21002"
+SO2, O2, NOX, PH = "a21026", "a19001", "a21002", "w01001"
 T0 = int(dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp())
 RTD, HOUR = PeriodKind.RTD, PeriodKind.HOUR
 
@@ -286,3 +286,57 @@ def test_an_o2_marked_invalid_converts_nothing(site, engine):
     t = T0
     engine([value(site, SO2, t, 30.0), value(site, O2, t, 12.0, flag="D")])
     assert alarms() == []  # 30 at an O2 of 12 would be 50 converted: not judged on a faulty O2
+
+
+@pytest.fixture
+def ph_range(site):
+    """pH 6–9 (GB 8978-1996 Table 4): a range limit, judged per hourly value."""
+    from decimal import Decimal
+
+    from qingshan.permits.models import PermitLimit
+
+    return PermitLimit.objects.create(
+        permit=site["permit"],
+        outlet=site["outlet"],
+        factor_code=PH,
+        limit=Decimal(9),
+        lower_limit=Decimal(6),
+        unit="无量纲",
+        basis="hourly",
+    )
+
+
+def ph(site, i, v, *, period=HOUR):
+    step = 3600 if period == HOUR else 30
+    return [value(site, PH, T0 + i * step, v, period=period)]
+
+
+def test_a_ph_under_the_lower_limit_exceeds_and_its_worst_value_is_the_lowest(
+    site, engine, ph_range
+):
+    engine(ph(site, 0, 7.2))
+    assert alarms() == []
+    engine(ph(site, 1, 5.4))
+    [alarm] = alarms(AlarmKind.EXCEEDANCE)
+    assert (alarm.factor_code, alarm.limit_value, alarm.worst_value) == (PH, 6.0, 5.4)
+    assert alarm.evidence["side"] == "below" and alarm.evidence["lower_limit"] == 6.0
+    engine(ph(site, 2, 4.8))
+    engine(ph(site, 3, 5.9))
+    alarm.refresh_from_db()
+    assert (alarm.occurrences, alarm.worst_value) == (3, 4.8)
+    engine(ph(site, 4, 6.0))  # the bound itself is inside the range
+    alarm.refresh_from_db()
+    assert not alarm.is_active
+
+
+def test_a_ph_over_the_upper_limit_exceeds_too(site, engine, ph_range):
+    engine(ph(site, 0, 9.6))
+    [alarm] = alarms(AlarmKind.EXCEEDANCE)
+    assert (alarm.limit_value, alarm.worst_value, alarm.evidence["side"]) == (9.0, 9.6, "above")
+
+
+def test_a_range_limit_raises_no_early_warning_inside_the_range(site, engine, ph_range):
+    # 8.5 is over 80 % of 9, a warning for a concentration, but a normal pH
+    for i in range(6):
+        engine(ph(site, i, 8.5, period=RTD))
+    assert alarms() == []

@@ -51,6 +51,39 @@ def test_export_of_hourly_values_with_converted_flags_and_limit(users, client_as
     assert data[2][10] in ("", None)  # invalid data never counts as over the limit
 
 
+def test_a_ph_range_is_exported_and_drawn_with_both_bounds(users, client_as):
+    from decimal import Decimal
+
+    from qingshan.permits.models import PermitLimit
+
+    site = users["keqiao"]
+    site["point"].factors = [*site["point"].factors, "w01001"]
+    site["point"].save()
+    PermitLimit.objects.create(
+        permit=site["permit"],
+        outlet=site["outlet"],
+        factor_code="w01001",
+        limit=Decimal(9),
+        lower_limit=Decimal(6),
+        unit="无量纲",
+        basis="hourly",
+    )
+    add_readings(site["point"].pk, "w01001", PeriodKind.HOUR, [(T0, 7.1), (T0 + 3600, 5.2)])
+    query = {"factor": "w01001", "kind": "hour", "start": "2026-11-01", "end": "2026-11-01"}
+    client = client_as(users["enterprise"])
+    rows = _rows(client.get(reverse("monitoring:point-export", args=[site["point"].pk]), query))
+    head = {row[0]: row[1:] for row in rows[:6] if row and row[0]}
+    assert head["限值"][0] == 9 and head["下限"][0] == 6
+    data = rows[rows.index(next(r for r in rows if r and r[0] == "数据时间")) + 1 :]
+    assert [(r[1], r[10]) for r in data] == [(7.1, None), (5.2, "是")]  # under 6 is over
+
+    page = client.get(reverse("monitoring:point", args=[site["point"].pk]), query)
+    assert page.context["chart"]["lower_limit"] == 6.0
+    assert "6–9" in page.content.decode()
+    api = client.get(f"/api/v1/points/{site['point'].pk}/readings", {"factor": "w01001"})
+    assert api.json()["limit"]["lower"] == 6.0 and api.json()["limit"]["value"] == 9.0
+
+
 def test_export_follows_the_language(users, client_as):
     client = client_as(users["county"])
     client.cookies["django_language"] = "en"

@@ -96,6 +96,35 @@ def test_permit_ending_before_it_starts_is_refused(users, api_client):
     assert not Permit.objects.filter(number="BADPERIOD001P").exists()
 
 
+def test_a_lower_limit_not_under_the_limit_is_refused(users, api_client):
+    site = users["keqiao"]
+    body = {
+        "enterprise_id": site["enterprise"].pk,
+        "number": "PHRANGE001P",
+        "permit_class": "key",
+        "valid_from": "2025-01-01",
+        "valid_to": "2030-01-01",
+        "limits": [
+            {
+                "outlet_id": site["outlet"].pk,
+                "factor_code": "w01001",
+                "lower_limit": "9",
+                "limit": "6",
+                "unit": "无量纲",
+            }
+        ],
+    }
+    client = api_client(users["county"])
+    response = post(client, "permits", body)
+    assert response.status_code == 422
+    assert "下限应不小于 0 且小于限值" in json.dumps(response.json(), ensure_ascii=False)
+    assert not Permit.objects.filter(number="PHRANGE001P").exists()
+    body["limits"][0] |= {"lower_limit": "6", "limit": "9"}
+    created = post(client, "permits", body)
+    assert created.status_code == 201
+    assert created.json()["limits"][0]["lower_limit"] == "6.0000"
+
+
 def test_unknown_factor_code_in_a_limit_refuses_the_whole_permit(users, api_client):
     site = users["keqiao"]
     body = {

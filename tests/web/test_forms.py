@@ -221,6 +221,24 @@ def test_permit_limit_errors_land_in_their_row(users, client_as) -> None:
     assert site["permit"].limits.get().reference_o2 == 6
 
 
+def test_a_ph_range_limit_is_kept_with_its_lower_bound_and_checked(users, client_as) -> None:
+    site = users["keqiao"]
+    client, url = client_as(users["county"]), reverse("permit-edit", args=[site["permit"].pk])
+    kept = limit_row(site["outlet"], "a21026", "35", reference_o2="6.0")
+    ph = limit_row(site["outlet"], "w01001", "9", lower_limit="6") | {"unit": "无量纲"}
+    upside_down = ph | {"lower_limit": "9.5"}
+    response = client.post(url, permit_post(site["permit"].number, [kept, upside_down], initial=1))
+    assert response.status_code == 200
+    assert "下限应不小于 0 且小于限值" in response.content.decode()
+    assert not site["permit"].limits.filter(factor_code="w01001").exists()
+
+    response = client.post(
+        url, permit_post(site["permit"].number, [kept, ph], initial=1), follow=True
+    )
+    assert site["permit"].limits.get(factor_code="w01001").lower_limit == 6
+    assert "6–9" in response.content.decode()  # the permit page shows the range
+
+
 def test_permit_dates_must_be_ordered(users, client_as) -> None:
     site = users["keqiao"]
     data = permit_post("P-BAD", []) | {"valid_from": "2030-01-01", "valid_to": "2025-01-01"}

@@ -297,6 +297,7 @@ def _limits(
                 outlet_id=oid,
                 factor_code=row.factor,
                 limit=value,
+                lower_limit=row.lower,
                 unit=unit,
                 basis=row.basis,
                 reference_o2=row.reference_o2,

@@ -7,8 +7,8 @@ standard. Values are as printed, in the standard's unit; the loader converts to 
 monitoring-factor catalogue's unit where the two differ (Cr6+ is reported in μg/L).
 
 A *scenario* is one discharge situation of one outlet (e.g. a dyeing works discharging to
-a park treatment plant). pH is left out on purpose: its limit is a range (6–9), which a
-single upper limit cannot express; the alarm rules handle it.
+a park treatment plant). pH is a range, 6–9, in every wastewater standard here; its rows
+carry a lower limit (``PH_RANGE`` below).
 
 Rows marked ``# VERIFY`` are from memory of the standard text and were not re-read for
 this table; a person must check them against the printed standard before real use.
@@ -51,6 +51,7 @@ class LimitRow:
     basis: str  # hourly | daily (permits.choices.LimitBasis)
     reference_o2: Decimal | None
     standard: str
+    lower: Decimal | None = None  # a range limit's lower bound (pH 6)
 
 
 def _rows(
@@ -290,6 +291,24 @@ LIMITS: list[LimitRow] = [
             "w21011": "0.5",  # plants built from 2006-01-01; 1 for older plants
         },
     ),
+]
+
+
+# pH 6–9 at the outlets of the wastewater standards above: GB 4287-2012, GB 21900-2008
+# (the total outlet; the workshop outlet is judged on heavy metals only), GB 21904-2008,
+# GB 8978-1996 and GB 18918-2002 all print 6~9 (dimensionless). Judged on hourly values:
+# platforms compare pH per value with the range, not as a daily mean (rules_cn §3).
+PH_RANGE = {
+    "dyeing-indirect": "GB 4287-2012 表2",
+    "dyeing-direct": "GB 4287-2012 表2",
+    "plating-total": "GB 21900-2008 表2 企业废水总排放口",
+    "pharma-water": "GB 21904-2008 表2",
+    "chem-water": "GB 8978-1996 表4",
+    "wwtp-1a": "GB 18918-2002 表1",
+}
+LIMITS += [
+    LimitRow(scenario, "w01001", Decimal(9), "无量纲", HOURLY, None, standard, lower=Decimal(6))
+    for scenario, standard in PH_RANGE.items()
 ]
 
 

@@ -82,6 +82,7 @@ def _limits(user: AnyUser) -> Iterator[Row]:
             "factor_code": lim.factor_code,
             "basis": lim.basis,
             "limit": lim.limit,
+            "lower_limit": lim.lower_limit,
             "unit": lim.unit,
             "reference_o2": lim.reference_o2,
             "standard": lim.standard,

@@ -212,7 +212,7 @@ def limit_row(ctx: RowContext, values: Values) -> str:
     permit = _permit(ctx, values["permit_number"])
     outlet = _outlet(ctx, permit.enterprise, values["outlet_code"])
     key = (permit.number, outlet.code, values["factor_code"], values["basis"])
-    data = _pick(values, ("limit", "unit", "reference_o2", "standard"))
+    data = _pick(values, ("limit", "lower_limit", "unit", "reference_o2", "standard"))
     existing = ctx.known.limits.get(key)
     if existing is None:
         data |= {"outlet": outlet, "factor_code": key[2], "basis": key[3]}

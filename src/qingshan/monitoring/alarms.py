@@ -52,11 +52,12 @@ def _event_payload(alarm: Alarm) -> dict[str, Any]:
     }
 
 
-def _worse(old: float | None, new: float | None) -> float | None:
-    """The worst value seen: the highest (a flow at or below zero is the only low one)."""
+def _worse(old: float | None, new: float | None, *, low: bool = False) -> float | None:
+    """The worst value seen: the highest, or the lowest for a value under a lower limit
+    (pH below 6) and for a flow at or below zero."""
     if new is None or old is None:
         return old if new is None else new
-    return min(old, new) if new <= 0 else max(old, new)
+    return min(old, new) if low or new <= 0 else max(old, new)
 
 
 @transaction.atomic
@@ -163,7 +164,8 @@ def _repeat(alarm: Alarm, finding: Finding, contexts: Contexts) -> bool:
     alarm.occurrences += 1
     alarm.last_at = max(epoch_seconds(alarm.last_at) or 0, finding.data_time)
     alarm.first_at = min(epoch_seconds(alarm.first_at) or 0, finding.data_time)
-    alarm.worst_value = _worse(alarm.worst_value, finding.value)
+    low = finding.evidence.get("side") == "below"
+    alarm.worst_value = _worse(alarm.worst_value, finding.value, low=low)
     alarm.evidence = finding.evidence | {"times": times}
     severity = _severity(finding, contexts, alarm.region_code)
     if list(Severity.values).index(severity) < list(Severity.values).index(alarm.severity):

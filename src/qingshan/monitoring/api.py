@@ -66,6 +66,7 @@ def series_body(series: Series) -> dict[str, Any]:
         if limit is None
         else {
             "value": float(limit.limit),
+            "lower": series.lower_limit,
             "unit": limit.unit,
             "basis": limit.basis,
             "reference_o2": series.reference_o2,

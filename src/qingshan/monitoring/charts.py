@@ -34,6 +34,7 @@ def chart_payload(series: Series, *, marks: list[dict[str, Any]] | None = None) 
         "max": [v.max for v in values] if series.bucket else None,
         "status": [v.status for v in values],
         "limit": series.limit_value,
+        "lower_limit": series.lower_limit,
         "unit": series.unit,
         "bucket": series.bucket,
         "marks": marks or [],
@@ -66,6 +67,8 @@ def series_workbook(series: Series) -> bytes:
     sheet.append([_("监测因子"), factor_label(series.factor_code), series.unit])
     limit = series.limit_value
     sheet.append([_("限值"), limit if limit is not None else "", series.unit])
+    if series.lower_limit is not None:
+        sheet.append([_("下限"), series.lower_limit, series.unit])
     if series.reference_o2 is not None:
         sheet.append([_("基准氧含量 %"), series.reference_o2])
     if series.bucket:
@@ -88,7 +91,7 @@ def series_workbook(series: Series) -> bytes:
     )
     for v in series.values:
         judged = v.converted if series.reference_o2 is not None else v.value
-        over = limit is not None and judged is not None and judged > limit and v.status == "valid"
+        over = judged is not None and series.outside(judged) and v.status == "valid"
         sheet.append(
             [
                 dt.datetime.fromtimestamp(v.t, tz=tz).replace(tzinfo=None),

@@ -27,11 +27,15 @@ MISS_RELOAD_SECONDS = 5.0  # an unknown point reloads the cache at most this oft
 class Limit:
     """A permit limit as the engine uses it (permits.PermitLimit)."""
 
-    value: float
+    value: float  # the upper limit
     basis: str  # LimitBasis: "hourly" or "daily"
     reference_o2: float | None
     unit: str
     standard: str
+    lower: float | None = None  # a range limit (pH 6–9): below it exceeds too
+
+    def outside(self, judged: float) -> bool:
+        return judged > self.value or (self.lower is not None and judged < self.lower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +84,23 @@ class Contexts:
             permit__valid_from__lte=today,
             permit__valid_to__gte=today,
         ).values_list(
-            "outlet_id", "factor_code", "limit", "basis", "reference_o2", "unit", "standard"
+            "outlet_id",
+            "factor_code",
+            "limit",
+            "basis",
+            "reference_o2",
+            "unit",
+            "standard",
+            "lower_limit",
         )
-        for outlet_id, code, value, basis, o2, unit, standard in rows:
+        for outlet_id, code, value, basis, o2, unit, standard, lower in rows:
             limits.setdefault(outlet_id, {})[code] = Limit(
-                float(value), basis, None if o2 is None else float(o2), unit, standard
+                float(value),
+                basis,
+                None if o2 is None else float(o2),
+                unit,
+                standard,
+                None if lower is None else float(lower),
             )
         points = MonitoringPoint.objects.filter(outlet__isnull=False).values_list(
             "pk",

@@ -247,7 +247,9 @@ class _Judge:
         self.flag_run(r, state)
         if validity == VALID and r.value is not None:
             self.stuck_and_zero(r, state, limit)
-            if limit is not None and judged is not None:
+            # the share-of-limit rules are for a value that should stay low; a range
+            # limit (pH 6–9) is judged only on leaving the range
+            if limit is not None and judged is not None and limit.lower is None:
                 if r.period == PeriodKind.RTD:
                     self.early_warning(r, state, limit, judged)
                 if BASIS_PERIOD[limit.basis] == r.period:
@@ -265,20 +267,22 @@ class _Judge:
             "o2": self.o2,
             "reference_o2": limit.reference_o2,
             "limit": limit.value,
+            "lower_limit": limit.lower,
             "unit": limit.unit,
             "standard": limit.standard,
             "flag": r.flag,
             "needs_review": validity == REVIEW,
         }
-        if judged > limit.value:
+        if limit.outside(judged):
+            below = judged <= limit.value  # outside, and not above: under the lower limit
             self.emit(
                 True,
                 r.factor_code,
                 AlarmKind.EXCEEDANCE,
                 value=judged,
-                limit=limit.value,
+                limit=limit.lower if below else limit.value,
                 rule=f"exceedance.{limit.basis}",
-                evidence=evidence,
+                evidence=evidence | {"side": "below" if below else "above"},
             )
         elif validity == VALID:
             self.emit(False, r.factor_code, AlarmKind.EXCEEDANCE)

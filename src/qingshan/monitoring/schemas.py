@@ -16,6 +16,7 @@ KindName = Literal["rtd", "minute", "hour", "day"]
 
 class LimitOut(Schema):
     value: float
+    lower: float | None = Field(None, description="下限（范围限值，如 pH 6–9）；低于下限同样超标")
     unit: str
     basis: str = Field(..., description="hourly / daily：小时均值或日均值判定")
     reference_o2: float | None = Field(None, description="基准氧含量 %；有则按折算值判定")

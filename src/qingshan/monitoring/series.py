@@ -107,6 +107,17 @@ class Series:
     def limit_value(self) -> float | None:
         return None if self.limit is None else float(self.limit.limit)
 
+    @property
+    def lower_limit(self) -> float | None:
+        if self.limit is None or self.limit.lower_limit is None:
+            return None
+        return float(self.limit.lower_limit)
+
+    def outside(self, judged: float) -> bool:
+        """Over the limit, or under its lower limit (a range such as pH 6–9)."""
+        upper, lower = self.limit_value, self.lower_limit
+        return (upper is not None and judged > upper) or (lower is not None and judged < lower)
+
 
 def flag_validity(*, region_code: str = "", on: dt.date | None = None) -> dict[str, str]:
     """Flag → valid / invalid / review, from the rule table (fallback: HJ 212 common use)."""

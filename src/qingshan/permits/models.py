@@ -67,6 +67,16 @@ class PermitLimit(AuditedModel):
     )
     factor_code = models.CharField(_("因子编码"), max_length=8, validators=[validate_factor_code])
     limit = models.DecimalField(_("限值"), max_digits=14, decimal_places=4)
+    # a range limit: pH 6–9 in every wastewater standard (GB 8978-1996 Table 4 and the
+    # industry standards); a value below it exceeds as one above ``limit`` does
+    lower_limit = models.DecimalField(
+        _("下限"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("限值为范围时填写，如 pH 6–9 填 6；低于下限同样判为超标"),
+    )
     unit = models.CharField(_("单位"), max_length=16)
     basis = models.CharField(_("判定依据"), max_length=8, choices=LimitBasis.choices)
     reference_o2 = models.DecimalField(
@@ -84,6 +94,11 @@ class PermitLimit(AuditedModel):
             ),
             models.CheckConstraint(name="permit_limit_positive", condition=models.Q(limit__gt=0)),
             models.CheckConstraint(
+                name="permit_limit_lower_below_upper",
+                condition=models.Q(lower_limit__isnull=True)
+                | models.Q(lower_limit__gte=0, lower_limit__lt=models.F("limit")),
+            ),
+            models.CheckConstraint(
                 name="permit_limit_o2_range",
                 condition=models.Q(reference_o2__isnull=True)
                 | models.Q(reference_o2__gte=0, reference_o2__lt=21),
@@ -91,6 +106,8 @@ class PermitLimit(AuditedModel):
         ]
 
     def __str__(self) -> str:
+        if self.lower_limit is not None:
+            return f"{self.lower_limit} ≤ {self.factor_code} ≤ {self.limit} {self.unit}"
         return f"{self.factor_code} ≤ {self.limit} {self.unit}"
 
     def clean(self) -> None:
@@ -100,6 +117,9 @@ class PermitLimit(AuditedModel):
             and self.outlet.enterprise_id != self.permit.enterprise_id
         ):
             raise ValidationError({"outlet": _("排放口不属于该许可证的排污单位")})
+        lower, upper = self.lower_limit, self.limit
+        if lower is not None and upper is not None and not 0 <= lower < upper:
+            raise ValidationError({"lower_limit": _("下限应不小于 0 且小于限值")})
 
 
 class AnnualCap(AuditedModel):

@@ -12,6 +12,9 @@ class LimitIn(Schema):
     outlet_id: int
     factor_code: str = Field(..., description="HJ 212 因子编码")
     limit: Decimal = Field(..., gt=0)
+    lower_limit: Decimal | None = Field(
+        None, ge=0, description="下限（限值为范围时，如 pH 6–9 填 6）；低于下限同样判为超标"
+    )
     unit: str = Field(..., min_length=1, max_length=16)
     basis: LimitBasis = LimitBasis.HOURLY
     reference_o2: Decimal | None = Field(None, ge=0, lt=21, description="基准氧含量 %（需折算时）")

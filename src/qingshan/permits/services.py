@@ -22,7 +22,7 @@ PERMIT_FIELDS = frozenset(
     {"number", "enterprise", "permit_class", "valid_from", "valid_to", "status"}
 )
 LIMIT_FIELDS = frozenset(
-    {"outlet", "factor_code", "limit", "unit", "basis", "reference_o2", "standard"}
+    {"outlet", "factor_code", "lower_limit", "limit", "unit", "basis", "reference_o2", "standard"}
 )
 
 

@@ -165,7 +165,16 @@ class LimitForm(StyledForm, forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = PermitLimit
-        fields = ["outlet", "factor_code", "limit", "unit", "basis", "reference_o2", "standard"]
+        fields = [
+            "outlet",
+            "factor_code",
+            "lower_limit",
+            "limit",
+            "unit",
+            "basis",
+            "reference_o2",
+            "standard",
+        ]
 
     def __init__(self, *args: Any, outlets: QuerySet[Outlet], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("unit", "mg/m3")

@@ -72,7 +72,16 @@ class PermitEditor:
     def _limit_rows(permit: Permit) -> list[dict[str, Any]]:
         if not permit.pk:
             return []
-        fields = ["outlet", "factor_code", "limit", "unit", "basis", "reference_o2", "standard"]
+        fields = [
+            "outlet",
+            "factor_code",
+            "lower_limit",
+            "limit",
+            "unit",
+            "basis",
+            "reference_o2",
+            "standard",
+        ]
         return [
             dict(row)
             for row in permit.limits.order_by("outlet__code", "factor_code").values(*fields)

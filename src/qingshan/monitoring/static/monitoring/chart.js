@@ -24,7 +24,9 @@
       lineStyle: { width: 1.5 }, connectNulls: false,
       markLine: d.limit === null ? undefined : {
         symbol: "none", silent: true, label: { formatter: L.limit + " {c}", position: "insideEndTop" },
-        lineStyle: { color: "#dc3545", type: "dashed" }, data: [{ yAxis: d.limit }],
+        lineStyle: { color: "#dc3545", type: "dashed" },
+        // a range limit (pH 6–9) draws both of its bounds
+        data: [{ yAxis: d.limit }].concat(d.lower_limit === null ? [] : [{ yAxis: d.lower_limit }]),
       },
       markArea: d.marks.length ? {
         silent: true, itemStyle: { color: "rgba(220,53,69,0.10)" },
