@@ -206,3 +206,18 @@ def test_alarm_page_shows_the_rule_and_its_evidence(users, client_as, make_alarm
     page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[alarm.pk]))
     rule = page.content.decode().split('id="alarm-rule"')[1]
     assert "flag_run" in rule and "2026-11-01 00:00:00" in rule and ">190<" in rule
+
+
+def test_an_alarm_under_a_lower_limit_names_the_lower_limit(users, client_as, make_alarm):
+    below = make_alarm(
+        users["keqiao"],
+        factor_code="w01001",
+        worst_value=4.8,
+        limit_value=6.0,
+        evidence={"side": "below", "lower_limit": 6.0, "limit": 9.0},
+    )
+    page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[below.pk]))
+    assert "4.8（下限 6）" in page.content.decode()
+    above = make_alarm(users["keqiao"])
+    page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[above.pk]))
+    assert "52.5（限值 35）" in page.content.decode()
