@@ -33,8 +33,8 @@ async def _gateway(sink: MemorySink, **overrides) -> Gateway:
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])  # `qingshan gateway` runs uvloop
 def test_reading_pauses_while_the_stream_is_behind_and_resumes_after(loop):
-    """The logger connects while reading is paused: uvloop starts reading a new
-    connection after connection_made, so a pause made there alone was lost."""
+    """The logger connects while the gateway holds: what it sends is read, but nothing is
+    taken (stored or answered) until judging has caught up. On both event loops."""
 
     async def scenario():
         sink = MemorySink(DEVICES)

@@ -28,7 +28,8 @@ class GatewayMetrics:
         )
         self.paused = Gauge(
             "qingshan_gateway_paused",
-            "1 while reading is paused, by reason (pending: commits; unjudged: the stream)",
+            "1 while no frames are taken, by reason (pending: commits; unjudged: the stream;"
+            " stopping)",
             ["reason"],
             registry=r,
         )

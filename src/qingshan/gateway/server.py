@@ -4,6 +4,13 @@ Every connection is a small asyncio Protocol that feeds its bytes to its own san
 decoder; the work per read is bounded by the buffer limit, so one hostile connection never
 holds up the others. A packet is answered only after the batch that holds it has been
 committed (ARCHITECTURE.md: acknowledged data is never lost).
+
+While the writer's queue is full, or judging is behind (ADR 14), what a connection sends
+waits, and the connection is not read again until its turn has come: connections take
+turns in the order their data arrived, one read each. Pausing and resuming every socket
+at once let the kernel's order decide who was read, and under overload the same loggers
+were served round after round while the others waited until they resent
+(docs/benchmarks.md, fairness under overload).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import asyncio
 import itertools
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -49,6 +57,7 @@ class LoggerConnection(asyncio.Protocol):
         self.packets = 0
         self.refusals = 0
         self.paused = False
+        self.waiting: list[bytes] = []  # read while frames were not taken (module doc)
         self.closing = False
         self.close_reason = ""
 
@@ -64,6 +73,20 @@ class LoggerConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
+        if self.waiting or not self.gateway.admitting():
+            self.waiting.append(data)
+            self.gateway.wait_turn(self)
+            return
+        self.receive(data)
+
+    def take_turn(self) -> None:
+        data = b"".join(self.waiting)
+        self.waiting.clear()
+        self.resume()
+        if data:
+            self.receive(data)
+
+    def receive(self, data: bytes) -> None:
         for event in self.decoder.receive_data(data):
             self.gateway.handle_event(self, event)
             if self.closing:
@@ -75,6 +98,8 @@ class LoggerConnection(asyncio.Protocol):
             self.partial_since = None
 
     def eof_received(self) -> bool | None:
+        if self.waiting:
+            return None  # it left before its turn: nothing of it was answered
         for event in self.decoder.receive_data(b""):
             self.gateway.handle_event(self, event)
         return None
@@ -115,7 +140,8 @@ class Gateway:
         self.per_host: dict[str, int] = {}
         self.refused_hosts: dict[str, float] = {}  # host → monotonic time of last refusal
         self.pending = 0
-        self.holds: set[str] = set()  # why reading is paused: "pending", "unjudged"
+        self.holds: set[str] = set()  # why frames are not taken: pending, unjudged, stopping
+        self.turns: deque[LoggerConnection] = deque()  # connections with data waiting
         self.unjudged: int | None = None
         self._ids = itertools.count(1)
         self._server: asyncio.Server | None = None
@@ -169,8 +195,11 @@ class Gateway:
             task.cancel()
         if self._server is not None:
             self._server.close()
+        # no new packets, and no frames taken when the last commits free the queue;
+        # answers can still be written
+        self._hold("stopping")
         for conn in list(self.connections.values()):
-            conn.pause()  # no new packets; answers can still be written
+            conn.pause()
         assert self.writer is not None and self._loop is not None
         await self._loop.run_in_executor(None, self.writer.drain)
         await asyncio.sleep(0)  # let the last commit callbacks write their answers
@@ -203,10 +232,6 @@ class Gateway:
         self.connections[conn.conn_id] = conn
         self.per_host[conn.host] = self.per_host.get(conn.host, 0) + 1
         self.metrics.connections.set(len(self.connections))
-        if self.paused:
-            # uvloop starts reading after connection_made returns, undoing a pause made
-            # in it: the pause is made on the loop's next turn instead
-            asyncio.get_running_loop().call_soon(conn.pause)
 
     def _throttle_allows(self, host: str) -> bool:
         """A host whose connection was closed for refused packets may open one new
@@ -221,6 +246,7 @@ class Gateway:
         return True
 
     def connection_lost(self, conn: LoggerConnection, reason: str) -> None:
+        conn.waiting.clear()  # never answered: the logger sends them again
         if self.connections.pop(conn.conn_id, None) is None:
             return
         left = self.per_host.get(conn.host, 1) - 1
@@ -358,14 +384,30 @@ class Gateway:
     def paused(self) -> bool:
         return bool(self.holds)
 
+    def admitting(self) -> bool:
+        """May a frame just decoded be taken now? Not while held, nor ahead of others."""
+        return not self.holds and not self.turns
+
+    def wait_turn(self, conn: LoggerConnection) -> None:
+        if not conn.paused:  # paused: it is in the queue already
+            conn.pause()  # the rest stays in the socket and in the logger
+            self.turns.append(conn)
+
+    def _take_turns(self) -> None:
+        """Connections with data waiting, in the order it came, until the queue is full."""
+        turns = self.turns
+        while turns and not self.holds:
+            conn = turns.popleft()
+            if not conn.closing:
+                conn.take_turn()
+
     def _hold(self, reason: str) -> None:
-        """Stop reading from every connection (the loggers keep their data and wait)."""
+        """Take no more frames: they wait on their connections, and each connection is no
+        longer read once ``WAITING_MAX`` of its frames wait (the loggers keep the rest)."""
         if reason in self.holds:
             return
         if not self.holds:
             log.info("event=reading-paused reason=%s pending=%d", reason, self.pending)
-            for conn in self.connections.values():
-                conn.pause()
         self.holds.add(reason)
         self.metrics.paused.labels(reason).set(1)
 
@@ -376,8 +418,7 @@ class Gateway:
         self.metrics.paused.labels(reason).set(0)
         if not self.holds:
             log.info("event=reading-resumed reason=%s pending=%d", reason, self.pending)
-            for conn in self.connections.values():
-                conn.resume()
+            self._take_turns()
 
     def backlog_seen(self, unjudged: int | None) -> None:
         """Judging before accepting more (ADR 14): while the stream consumers are more than
@@ -430,7 +471,7 @@ class Gateway:
         for host in [h for h, t in self.refused_hosts.items() if t < forget]:
             del self.refused_hosts[host]
         for conn in list(self.connections.values()):
-            if conn.paused:
+            if conn.paused or conn.waiting:
                 continue  # waiting on us, not on them
             if conn.partial_since is not None and now - conn.partial_since > cfg.frame_timeout:
                 conn.close("frame timeout")
@@ -443,6 +484,7 @@ class Gateway:
             "pending": self.pending,
             "paused": self.paused,
             "paused_for": sorted(self.holds),
+            "waiting": len(self.turns),  # connections with data waiting for their turn
             "unjudged": self.unjudged,
             "committed": self.committed_packets,
             "devices": len(self.devices),
