@@ -247,6 +247,7 @@ class Gateway:
 
     def connection_lost(self, conn: LoggerConnection, reason: str) -> None:
         conn.waiting.clear()  # never answered: the logger sends them again
+        conn.closing = True  # its turn, if it is waiting for one, is skipped
         if self.connections.pop(conn.conn_id, None) is None:
             return
         left = self.per_host.get(conn.host, 1) - 1
@@ -402,8 +403,8 @@ class Gateway:
                 conn.take_turn()
 
     def _hold(self, reason: str) -> None:
-        """Take no more frames: they wait on their connections, and each connection is no
-        longer read once ``WAITING_MAX`` of its frames wait (the loggers keep the rest)."""
+        """Take no more packets: a connection that sends meanwhile keeps that read and is
+        not read again until its turn (the loggers keep the rest; module doc)."""
         if reason in self.holds:
             return
         if not self.holds:
