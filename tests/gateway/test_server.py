@@ -22,6 +22,19 @@ DEVICES = {
 CONFIG = GatewayConfig(port=0, metrics_port=None, commit_interval=0.005)
 
 
+class GatedSink(MemorySink):
+    """Holds every write with packets until ``gate`` is set: a commit that takes its time."""
+
+    def __init__(self, devices):
+        super().__init__(devices)
+        self.gate = threading.Event()
+
+    def write(self, batch: Batch) -> None:
+        if batch.packets:
+            self.gate.wait(20)
+        super().write(batch)
+
+
 def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 30))
 
@@ -55,18 +68,8 @@ def test_upload_is_stored_then_answered_with_its_qn():
 
 
 def test_no_answer_before_commit():
-    class SlowSink(MemorySink):
-        def __init__(self, devices):
-            super().__init__(devices)
-            self.gate = threading.Event()
-
-        def write(self, batch: Batch) -> None:
-            if batch.packets:
-                self.gate.wait(10)
-            super().write(batch)
-
     async def scenario():
-        sink = SlowSink(DEVICES)
+        sink = GatedSink(DEVICES)
         gateway = await started(sink)
         logger = await Logger.connect(gateway.bound_port)
         await logger.send(upload(MN))
@@ -139,18 +142,8 @@ def test_hostile_connections_do_not_disturb_a_good_logger():
 
 
 def test_back_pressure_pauses_reading_instead_of_dropping():
-    class BlockedSink(MemorySink):
-        def __init__(self, devices):
-            super().__init__(devices)
-            self.gate = threading.Event()
-
-        def write(self, batch: Batch) -> None:
-            if batch.packets:
-                self.gate.wait(20)
-            super().write(batch)
-
     async def scenario():
-        sink = BlockedSink(DEVICES)
+        sink = GatedSink(DEVICES)
         gateway = await started(sink, max_pending=5, batch_size=2)
         logger = await Logger.connect(gateway.bound_port)
         for i in range(40):
@@ -180,16 +173,6 @@ def test_while_the_queue_is_full_loggers_take_turns_in_the_order_their_data_came
     waited until they resent (docs/benchmarks.md, fairness under overload)."""
     other = "010000A8900016F000169DC1"
     devices = DEVICES | {other: DeviceKey(3, 13, other, device_password_digest("123456"), True)}
-
-    class GatedSink(MemorySink):
-        def __init__(self, devices):
-            super().__init__(devices)
-            self.gate = threading.Event()
-
-        def write(self, batch: Batch) -> None:
-            if batch.packets:
-                self.gate.wait(20)
-            super().write(batch)
 
     def burst(mn: str, first: int, count: int = 5) -> bytes:
         return b"".join(upload(mn, qn=f"202611221000{i:05d}") for i in range(first, first + count))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qingshan.core.rules import rule_value
+from qingshan.monitoring.conversion import outside_limit
 from qingshan.permits.choices import PermitStatus
 from qingshan.permits.models import PermitLimit
 from qingshan.registry.models import MonitoringPoint
@@ -35,7 +36,7 @@ class Limit:
     lower: float | None = None  # a range limit (pH 6–9): below it exceeds too
 
     def outside(self, judged: float) -> bool:
-        return judged > self.value or (self.lower is not None and judged < self.lower)
+        return outside_limit(judged, self.value, self.lower)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,3 +44,8 @@ def judged_value(
     if sent_converted is not None:
         return sent_converted
     return converted_concentration(measured, o2_measured=o2_measured, o2_reference=o2_reference)
+
+
+def outside_limit(judged: float, upper: float | None, lower: float | None) -> bool:
+    """Over the limit, or under its lower limit where it has one (a range: pH 6–9)."""
+    return (upper is not None and judged > upper) or (lower is not None and judged < lower)

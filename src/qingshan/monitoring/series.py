@@ -23,7 +23,12 @@ from django.utils.translation import gettext as _
 from qingshan.core.models import User
 from qingshan.core.rules import rule_value
 from qingshan.monitoring.choices import PeriodKind
-from qingshan.monitoring.conversion import MAX_MEASURED_O2, O2_FACTOR, judged_value
+from qingshan.monitoring.conversion import (
+    MAX_MEASURED_O2,
+    O2_FACTOR,
+    judged_value,
+    outside_limit,
+)
 from qingshan.monitoring.models import DerivedValue, Reading
 from qingshan.permits.models import PermitLimit
 from qingshan.permits.selectors import limits_in_force
@@ -114,9 +119,7 @@ class Series:
         return float(self.limit.lower_limit)
 
     def outside(self, judged: float) -> bool:
-        """Over the limit, or under its lower limit (a range such as pH 6–9)."""
-        upper, lower = self.limit_value, self.lower_limit
-        return (upper is not None and judged > upper) or (lower is not None and judged < lower)
+        return outside_limit(judged, self.limit_value, self.lower_limit)
 
 
 def flag_validity(*, region_code: str = "", on: dt.date | None = None) -> dict[str, str]:

@@ -25,7 +25,7 @@ from qingshan.permits.models import Permit
 from qingshan.registry import selectors as registry
 from qingshan.registry.models import Enterprise
 from qingshan.web.filters import PermitFilter
-from qingshan.web.forms import AnnualCapFormSet, LimitFormSet, PermitForm, formset_rows
+from qingshan.web.forms import AnnualCapFormSet, LimitForm, LimitFormSet, PermitForm, formset_rows
 from qingshan.web.helpers import add_service_errors, get_or_404, paginate
 from qingshan.web.history import history_rows
 from qingshan.web.views.common import GET_POST, confirm_delete, current_user
@@ -72,16 +72,7 @@ class PermitEditor:
     def _limit_rows(permit: Permit) -> list[dict[str, Any]]:
         if not permit.pk:
             return []
-        fields = [
-            "outlet",
-            "factor_code",
-            "lower_limit",
-            "limit",
-            "unit",
-            "basis",
-            "reference_o2",
-            "standard",
-        ]
+        fields = LimitForm.Meta.fields
         return [
             dict(row)
             for row in permit.limits.order_by("outlet__code", "factor_code").values(*fields)
