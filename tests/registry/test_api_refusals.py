@@ -21,6 +21,17 @@ def enterprise_body(**overrides):
     return body | overrides
 
 
+def permit_body(site, number, **overrides):
+    body = {
+        "enterprise_id": site["enterprise"].pk,
+        "number": number,
+        "permit_class": "key",
+        "valid_from": "2025-01-01",
+        "valid_to": "2030-01-01",
+    }
+    return body | overrides
+
+
 def test_wrong_credit_code_is_refused_with_the_reason(users, api_client):
     before = Enterprise.objects.count()
     good = enterprise_body()["credit_code"]
@@ -83,13 +94,7 @@ def test_device_offline_interval_is_checked_kept_and_cleared(users, api_client):
 
 def test_permit_ending_before_it_starts_is_refused(users, api_client):
     site = users["keqiao"]
-    body = {
-        "enterprise_id": site["enterprise"].pk,
-        "number": "BADPERIOD001P",
-        "permit_class": "key",
-        "valid_from": "2026-01-01",
-        "valid_to": "2025-01-01",
-    }
+    body = permit_body(site, "BADPERIOD001P", valid_from="2026-01-01", valid_to="2025-01-01")
     response = post(api_client(users["county"]), "permits", body)
     assert response.status_code == 422
     assert "有效期止必须晚于有效期起" in json.dumps(response.json(), ensure_ascii=False)
@@ -98,12 +103,7 @@ def test_permit_ending_before_it_starts_is_refused(users, api_client):
 
 def test_a_lower_limit_not_under_the_limit_is_refused(users, api_client):
     site = users["keqiao"]
-    body = {
-        "enterprise_id": site["enterprise"].pk,
-        "number": "PHRANGE001P",
-        "permit_class": "key",
-        "valid_from": "2025-01-01",
-        "valid_to": "2030-01-01",
+    body = permit_body(site, "PHRANGE001P") | {
         "limits": [
             {
                 "outlet_id": site["outlet"].pk,
@@ -127,12 +127,7 @@ def test_a_lower_limit_not_under_the_limit_is_refused(users, api_client):
 
 def test_unknown_factor_code_in_a_limit_refuses_the_whole_permit(users, api_client):
     site = users["keqiao"]
-    body = {
-        "enterprise_id": site["enterprise"].pk,
-        "number": "BADFACTOR001P",
-        "permit_class": "key",
-        "valid_from": "2025-01-01",
-        "valid_to": "2030-01-01",
+    body = permit_body(site, "BADFACTOR001P") | {
         "limits": [
             {
                 "outlet_id": site["outlet"].pk,
@@ -172,12 +167,7 @@ def test_unknown_factor_code_on_a_point_is_refused(users, api_client):
 
 def test_limit_on_another_enterprises_outlet_is_refused(users, api_client):
     site, other = users["keqiao"], users["shangyu"]
-    body = {
-        "enterprise_id": site["enterprise"].pk,
-        "number": "CROSS001P",
-        "permit_class": "key",
-        "valid_from": "2025-01-01",
-        "valid_to": "2030-01-01",
+    body = permit_body(site, "CROSS001P") | {
         "limits": [
             {
                 "outlet_id": other["outlet"].pk,
