@@ -34,7 +34,9 @@ from gateway_setup import (
 def one_run(args: argparse.Namespace, sim_args: list[str]) -> dict[str, float]:
     env, data_dir = environment(args.db)
     register_devices(env, args.devices)
-    gateway, port = start_gateway(env, cpu=0 if args.pin else None)
+    gateway, port = start_gateway(
+        env, cpu=0 if args.pin else None, extra=tuple(args.gateway_option)
+    )
     peak = [0.0]
 
     def watch() -> None:
@@ -89,6 +91,12 @@ def main() -> int:
     p.add_argument("--window", type=int, default=4)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--no-pin", dest="pin", action="store_false")
+    p.add_argument(
+        "--gateway-option",
+        action="append",
+        default=[],
+        help="passed to `qingshan gateway`, e.g. --gateway-option=--max-pending=4000",
+    )
     args = p.parse_args()
     defaults = {"throughput": (1000, 14000), "latency": (1000, 5000), "connections": (10000, 300)}
     args.devices = args.devices or defaults[args.mode][0]
