@@ -60,79 +60,73 @@ def create(path: Path, variant: str, page_size: int) -> sqlite3.Connection:
     return db
 
 
-def run(variant: str, *, packets: int, batch: int, merge: int, page_size: int) -> float:
+RAW_INSERT = (
+    "INSERT INTO raw (received_at, device_id, peer, st, cn, qn, flag, version, data_time,"
+    " warnings, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+MERGE = (
+    f"INSERT INTO reading ({NAMES}) SELECT {NAMES} FROM inbox WHERE true"
+    " ORDER BY point_id, factor_code, period, data_time ON CONFLICT DO NOTHING"
+)
+Row = tuple[object, ...]
+
+
+def batch_rows(number: int, batch: int, rng: random.Random) -> tuple[list[Row], list[Row]]:
+    """The raw packets and readings of commit ``number``: each logger in turn, every 30 s."""
+    raws: list[Row] = []
+    rows: list[Row] = []
+    for seq in range(number * batch, (number + 1) * batch):
+        device, at = seq % 1000, 1_790_000_000 + seq // 1000 * 30
+        raws.append(
+            (at * 1000, device, "10.0.0.1:5000", "31", "2011", "x", 5, "2017", at, "", b"x" * 360)
+        )
+        for code in FACTORS[: 6 + device % 2]:
+            value = rng.random() * 50
+            rows.append((device, code, 1, at, value, None, None, None, None, "N", "", at * 1000))
+    return raws, rows
+
+
+def commit(db: sqlite3.Connection, variant: str, raws: list[Row], rows: list[Row]) -> None:
+    """One batch as the gateway commits it: raw packets, and readings where the layout has them."""
+    db.execute("BEGIN")
+    db.executemany(RAW_INSERT, raws)
+    if variant == "now":
+        db.executemany(INSERT, sorted(rows, key=lambda r: r[:4]))
+    elif variant == "time-key":
+        db.executemany(INSERT, sorted(rows, key=lambda r: (r[0], r[2], r[3], r[1])))
+    elif variant == "inbox":
+        db.executemany(f"INSERT INTO inbox VALUES ({', '.join('?' * 12)})", rows)
+    db.execute("COMMIT")
+
+
+def merge(db: sqlite3.Connection, variant: str, held: list[Row]) -> None:
+    """Every ``--merge`` batches: the inbox into the table, or the held rows written sorted."""
+    db.execute("BEGIN")
+    if variant == "inbox":
+        db.execute(MERGE)
+        db.execute("DELETE FROM inbox")
+    elif variant == "deferred":
+        db.executemany(INSERT, sorted(held, key=lambda r: r[:4]))
+    db.execute("COMMIT")
+
+
+def run(variant: str, *, packets: int, batch: int, every: int, page_size: int) -> float:
     """CPU microseconds per packet."""
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         db = create(path, variant, page_size)
         checkpointer = sqlite3.connect(path, isolation_level=None)
-        held: list[tuple[object, ...]] = []
+        held: list[Row] = []
         started = time.process_time()
         for number in range(packets // batch):
-            raws, rows = [], []
-            for seq in range(number * batch, (number + 1) * batch):
-                device, at = seq % 1000, 1_790_000_000 + seq // 1000 * 30
-                raws.append(
-                    (
-                        at * 1000,
-                        device,
-                        "10.0.0.1:5000",
-                        "31",
-                        "2011",
-                        "x",
-                        5,
-                        "2017",
-                        at,
-                        "",
-                        b"x" * 360,
-                    )
-                )
-                for code in FACTORS[: 6 + device % 2]:
-                    rows.append(
-                        (
-                            device,
-                            code,
-                            1,
-                            at,
-                            rng.random() * 50,
-                            None,
-                            None,
-                            None,
-                            None,
-                            "N",
-                            "",
-                            at * 1000,
-                        )
-                    )
-            db.execute("BEGIN")
-            db.executemany(
-                "INSERT INTO raw (received_at, device_id, peer, st, cn, qn, flag, version,"
-                " data_time, warnings, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                raws,
-            )
-            if variant == "now":
-                db.executemany(INSERT, sorted(rows, key=lambda r: r[:4]))
-            elif variant == "time-key":
-                db.executemany(INSERT, sorted(rows, key=lambda r: (r[0], r[2], r[3], r[1])))
-            elif variant == "inbox":
-                db.executemany(f"INSERT INTO inbox VALUES ({', '.join('?' * 12)})", rows)
-            db.execute("COMMIT")
-            if (number + 1) % merge == 0 and variant == "inbox":
-                db.execute("BEGIN")
-                db.execute(
-                    f"INSERT INTO reading ({NAMES}) SELECT {NAMES} FROM inbox WHERE true"
-                    " ORDER BY point_id, factor_code, period, data_time ON CONFLICT DO NOTHING"
-                )
-                db.execute("DELETE FROM inbox")
-                db.execute("COMMIT")
+            raws, rows = batch_rows(number, batch, rng)
+            commit(db, variant, raws, rows)
             if variant == "deferred":
                 held.extend(rows)
-                if (number + 1) % merge == 0:
-                    db.execute("BEGIN")
-                    db.executemany(INSERT, sorted(held, key=lambda r: r[:4]))
-                    db.execute("COMMIT")
-                    held = []
+            if (number + 1) % every == 0 and variant in ("inbox", "deferred"):
+                merge(db, variant, held)
+                held = []
             checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         seconds = time.process_time() - started
         db.close()
@@ -155,7 +149,7 @@ def main() -> None:
             variant,
             packets=args.packets,
             batch=args.batch,
-            merge=args.merge,
+            every=args.merge,
             page_size=args.page_size,
         )
         print(f"| {variant} | {args.batch} | {cost:.1f} |", flush=True)
