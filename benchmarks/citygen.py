@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import os
 import subprocess
 import sys
@@ -227,49 +226,30 @@ def write_readings(
     raw = connection.connection
     for period, step, start in plans:
         times = np.arange(start, end, step, dtype=np.int64)
-        for site in sites:  # key order: point, factor, period, time
-            batch = []
+        received = ((times + 30) * 1000).tolist()
+        for site in sites:  # key order (ADR 16): point, period, time, factor
+            series = []
             for code, typical, _, _ in sorted(site["factors"]):
                 values, flags = signal(rng, times, typical, step)
-                batch.append((code, values, flags))
+                series.append((code, values.tolist(), flags.tolist()))
+            rows = [
+                (site["point"], code, period, t, values[i], flags[i], received[i])
+                for i, t in enumerate(times.tolist())
+                for code, values, flags in series
+            ]
             if connection.vendor == "sqlite":
                 cur = raw.cursor()
                 cur.execute("BEGIN")  # the module's autocommit would commit every row
-                for code, values, flags in batch:
-                    received = (times + 30) * 1000
-                    cur.executemany(
-                        f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?, ?, ?, ?, '', ?)",
-                        zip(
-                            [site["point"]] * len(times),
-                            [code] * len(times),
-                            [period] * len(times),
-                            times.tolist(),
-                            values.tolist(),
-                            flags.tolist(),
-                            received.tolist(),
-                            strict=True,
-                        ),
-                    )
+                cur.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?, ?, ?, ?, '', ?)", rows
+                )
                 raw.commit()
             else:
-                buf = io.StringIO()
-                for code, values, flags in batch:
-                    received = (times + 30) * 1000
-                    lines = [
-                        f"{site['point']}\t{code}\t{period}\t{t}\t{v}\t{f}\t\t{r}\n"
-                        for t, v, f, r in zip(
-                            times.tolist(),
-                            values.tolist(),
-                            flags.tolist(),
-                            received.tolist(),
-                            strict=True,
-                        )
-                    ]
-                    buf.write("".join(lines))
+                lines = [f"{p}\t{c}\t{k}\t{t}\t{v}\t{f}\t\t{r}\n" for p, c, k, t, v, f, r in rows]
                 with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    copy.write(buf.getvalue())
+                    copy.write("".join(lines))
                 raw.commit()
-            total += len(times) * len(batch)
+            total += len(rows)
         print(f"  period {period}: {total:,} readings so far", flush=True)
     return total
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 
 from qingshan.monitoring.models import Reading
@@ -41,3 +42,50 @@ def test_partitions_are_made_ahead_and_never_twice(db):
         made = reading_partitions_ensure(cursor, today=dt.date(2031, 6, 15))
         assert made == [f"monitoring_reading_y2031m{m:02d}" for m in range(5, 10)]
         assert reading_partitions_ensure(cursor, today=dt.date(2031, 6, 15)) == []
+
+
+def _rows():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT point_id, factor_code, period, data_time, value FROM monitoring_reading"
+            " ORDER BY point_id, factor_code, period, data_time"
+        )
+        return cursor.fetchall()
+
+
+def _migrate(target=None):
+    """Migrate the monitoring app to ``target``, or to its latest migration."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("monitoring")[0]
+    executor.migrate([("monitoring", target)] if target else [latest])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changing_the_key_order_keeps_every_reading_and_the_deduplication(users):
+    """Migration 0006 (ADR 16) rebuilds the table on SQLite and swaps the key on
+    PostgreSQL: an upgraded platform keeps its readings, and a resend still adds nothing."""
+    point = users["keqiao"]["point"]
+    now = int(dt.datetime.now(tz=UTC).timestamp())
+    _migrate("0005_alarm_list_indexes")
+    try:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO monitoring_reading (point_id, factor_code, period, data_time, value,"
+                " flag, eflag, received_at) VALUES (%s, %s, 2, %s, %s, 'N', '', 0)",
+                [
+                    (point.pk, code, now - 60 * i, i)
+                    for i in range(5)
+                    for code in ("a21026", "a01012")
+                ],
+            )
+        before = _rows()
+        _migrate("0006_reading_key_order")
+        assert _rows() == before
+        resent = _reading(point, dt.datetime.fromtimestamp(now, tz=UTC))
+        resent.period = 2
+        Reading.objects.bulk_create([resent], ignore_conflicts=True)
+        assert _rows() == before  # the same key: nothing added
+    finally:
+        _migrate()

@@ -206,8 +206,7 @@ class Gateway:
         for conn in list(self.connections.values()):
             conn.close("gateway shutdown")  # close() sends what is buffered first
         await asyncio.sleep(0.05)  # connection_lost callbacks record the session ends
-        await self._loop.run_in_executor(None, self.writer.stop)
-        await self._loop.run_in_executor(None, self.sink.close)
+        await self._loop.run_in_executor(None, self.writer.stop)  # the sink closes with it
         log.info("event=stopped committed=%d", self.committed_packets)
 
     # connections -----------------------------------------------------------------------

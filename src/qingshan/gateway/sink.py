@@ -112,7 +112,9 @@ class Sink(Protocol):
         when nothing is reading the stream, so the server has nothing to wait for."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Called by the writer thread after its last write (its own resources close)."""
+        ...
 
 
 class MemorySink:

@@ -154,4 +154,5 @@ class BatchWriter:
             for done in drained:
                 done.set()
             if stop:
+                self.sink.close()  # here: what the sink opened for this thread is closed
                 return

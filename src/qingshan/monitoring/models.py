@@ -21,15 +21,15 @@ from qingshan.registry.models import Device, Enterprise, MonitoringPoint
 class Reading(models.Model):
     """One value of one factor at one point for one period (a long, narrow table).
 
-    The key (point, factor, period kind, data time) is also the de-duplication key: a
+    The key (point, period kind, data time, factor) is also the de-duplication key: a
     logger that resends a packet it got no answer for adds nothing. On SQLite the table is
-    clustered on this key (WITHOUT ROWID); on PostgreSQL it is partitioned by month
-    (migration 0001, docs/adr/0008-readings-storage.md). Written by the gateway's database
-    sink with plain SQL, so no foreign-key check slows the ingest: readings are evidence and
-    outlive a deleted point.
+    clustered on this key (WITHOUT ROWID), so one packet's values share a leaf page; on
+    PostgreSQL it is partitioned by month (docs/adr/0008-readings-storage.md, 0016).
+    Written by the gateway's database sink with plain SQL, so no foreign-key check slows
+    the ingest: readings are evidence and outlive a deleted point.
     """
 
-    pk = models.CompositePrimaryKey("point_id", "factor_code", "period", "data_time")
+    pk = models.CompositePrimaryKey("point_id", "period", "data_time", "factor_code")
     point = models.ForeignKey(
         MonitoringPoint,
         verbose_name=_("监控点"),

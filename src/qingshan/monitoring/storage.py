@@ -2,7 +2,9 @@
 
 SQLite: one table clustered on the key (``WITHOUT ROWID``): a single B-tree holds both the
 rows and the de-duplication key, so an insert touches one tree instead of two (about three
-times the ingest rate of a rowid table with a unique index, measured).
+times the ingest rate of a rowid table with a unique index, measured). The key is
+(point, period, data time, factor), so that the values of one packet sit side by side in
+one leaf page (docs/adr/0016-readings-key-order.md).
 
 PostgreSQL: declaratively partitioned by month on ``data_time``, with a DEFAULT partition so
 that a value from an unexpected month is stored, never refused. Monthly partitions are
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,39 @@ def reading_table_create(apps: Any, schema_editor: Any) -> None:
 
 def reading_table_drop(apps: Any, schema_editor: Any) -> None:
     schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def reading_key_set(apps: Any, schema_editor: Any, *, key: tuple[str, ...]) -> None:
+    """Give the readings table the primary key ``key``, in that column order (ADR 16).
+
+    SQLite cannot alter a primary key, and the key is the clustered table's row order:
+    the table is built again and the rows copied across in the new order. PostgreSQL
+    swaps the key's constraint on the partitioned table (each partition's index follows).
+    """
+    columns = ", ".join(key)
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
+                [TABLE],
+            )
+            (name,) = cursor.fetchone()
+        schema_editor.execute(
+            f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}", ADD PRIMARY KEY ({columns})'
+        )
+        return
+    old = f"{TABLE}__old"
+    schema_editor.execute(f"ALTER TABLE {TABLE} RENAME TO {old}")
+    model = apps.get_model("monitoring", "Reading")
+    sql, params = schema_editor.table_sql(model)
+    sql = re.sub(r"PRIMARY KEY \([^)]*\)", f"PRIMARY KEY ({columns})", sql)
+    schema_editor.execute(sql + " WITHOUT ROWID", params or None)
+    names = ", ".join(f.column for f in model._meta.concrete_fields)
+    schema_editor.execute(
+        f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM {old} ORDER BY {columns}"
+    )
+    schema_editor.execute(f"DROP TABLE {old}")
 
 
 def _month_start(year: int, month: int) -> dt.datetime:

@@ -142,7 +142,7 @@ def _insert(rows: list[tuple[int, str, int, int, float, str, int]]) -> None:
     sql = (
         f"INSERT INTO {Reading._meta.db_table} (point_id, factor_code, period, data_time,"  # noqa: S608
         " value, flag, eflag, received_at) VALUES (%s, %s, %s, %s, %s, %s, '', %s)"
-        " ON CONFLICT (point_id, factor_code, period, data_time) DO NOTHING"
+        " ON CONFLICT (point_id, period, data_time, factor_code) DO NOTHING"
     )
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
