@@ -108,6 +108,44 @@ def test_restart_closes_sessions_left_open_by_a_crash(users):
     assert DeviceSession.objects.get(device=device).close_reason == "gateway restarted"
 
 
+def test_a_checkpoint_that_fails_after_the_commit_does_not_fail_the_batch(users):
+    """The writer's WAL catch-up runs after its commit: if it fails, the packets are
+    already stored, so they are answered and not written a second time."""
+    import sqlite3
+
+    from qingshan.monitoring.sink import WalCheckpointer
+
+    class FailingCheckpointer(WalCheckpointer):
+        def catch_up(self, cursor):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        def stop(self):  # never started
+            return None
+
+    device = users["keqiao"]["device"]
+    sink = DatabaseSink()
+    sink._checkpointer = FailingCheckpointer("unused.sqlite3")  # never started: no thread
+    sink._checkpointer.restart_due = True
+
+    async def scenario(gateway):
+        logger = await Logger.connect(gateway.bound_port)
+        for i in range(3):
+            await logger.send(upload(device.mn, qn=f"2026112210000000{i}"))
+            assert (await logger.answer()).cn == "9014"
+        await logger.close()
+
+    async def with_sink():
+        gateway = Gateway(CONFIG, sink)
+        await gateway.start()
+        try:
+            await scenario(gateway)
+        finally:
+            await gateway.stop()
+
+    run(with_sink())
+    assert RawPacket.objects.filter(device=device).count() == 3
+
+
 def test_the_wal_is_copied_back_and_reused_while_writes_go_on(tmp_path):
     """Commits never checkpoint themselves (wal_autocheckpoint = 0); the checkpointer keeps
     the WAL from growing with every page ever written."""

@@ -21,6 +21,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from qingshan.gateway.config import GatewayConfig
@@ -147,6 +148,9 @@ class Gateway:
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer: BatchWriter | None = None
+        # the sink's other calls (devices, backlog) take turns on one thread of their own,
+        # so that the sink can close what it opened there when the gateway stops
+        self._sink_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-sink")
         self._tasks: list[asyncio.Task[None]] = []
         self.committed_packets = 0
         self._frame_counters: dict[tuple[str, str], Any] = {}
@@ -154,7 +158,7 @@ class Gateway:
     # life cycle ------------------------------------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        await self._loop.run_in_executor(None, self._reset_and_load)
+        await self._loop.run_in_executor(self._sink_thread, self._reset_and_load)
         self.writer = BatchWriter(
             self.sink,
             on_commit=self._committed,
@@ -207,6 +211,8 @@ class Gateway:
             conn.close("gateway shutdown")  # close() sends what is buffered first
         await asyncio.sleep(0.05)  # connection_lost callbacks record the session ends
         await self._loop.run_in_executor(None, self.writer.stop)  # the sink closes with it
+        await self._loop.run_in_executor(self._sink_thread, self.sink.close)
+        self._sink_thread.shutdown(wait=False)
         log.info("event=stopped committed=%d", self.committed_packets)
 
     # connections -----------------------------------------------------------------------
@@ -448,7 +454,7 @@ class Gateway:
         while True:
             await asyncio.sleep(self.config.backlog_interval)
             try:
-                unjudged = await self._loop.run_in_executor(None, self.sink.backlog)
+                unjudged = await self._loop.run_in_executor(self._sink_thread, self.sink.backlog)
             except Exception:
                 log.exception("event=backlog-check-failed")
                 unjudged = None  # not knowing is no reason to stop taking data
@@ -457,7 +463,7 @@ class Gateway:
     async def refresh_devices(self) -> None:
         assert self._loop is not None
         try:
-            devices = await self._loop.run_in_executor(None, self.sink.load_devices)
+            devices = await self._loop.run_in_executor(self._sink_thread, self.sink.load_devices)
         except Exception:
             log.exception("event=device-refresh-failed")
             return

@@ -113,7 +113,8 @@ class Sink(Protocol):
         ...
 
     def close(self) -> None:
-        """Called by the writer thread after its last write (its own resources close)."""
+        """Called at the end in each thread that used the sink (the writer, and the thread of
+        the other calls): what the sink opened for that thread is closed."""
         ...
 
 

@@ -277,13 +277,20 @@ class DatabaseSink:
                     self._write(cursor, batch, sqlite=connection.vendor == "sqlite")
                 finally:
                     cursor.close()
-            if self._checkpointer is not None:
-                with connection.cursor() as cursor:
-                    self._checkpointer.catch_up(cursor)
         except Exception:
             connection.close()  # a broken connection is reopened on the next try
             self._prepared = False
             raise
+        if self._checkpointer is not None and self._checkpointer.restart_due:
+            self._catch_up(self._checkpointer)
+
+    @staticmethod
+    def _catch_up(checkpointer: WalCheckpointer) -> None:
+        try:
+            with connection.cursor() as cursor:
+                checkpointer.catch_up(cursor)
+        except Exception:  # the batch is committed: it must not be written again for this
+            log.exception("event=checkpoint-failed")
 
     @staticmethod
     def _write(c: Any, batch: Batch, *, sqlite: bool) -> None:
