@@ -146,19 +146,26 @@ def test_a_checkpoint_that_fails_after_the_commit_does_not_fail_the_batch(users)
     assert RawPacket.objects.filter(device=device).count() == 3
 
 
+def _wal_database(path, columns):
+    """A database in WAL mode whose commits never checkpoint themselves, as the sink's."""
+    import sqlite3
+
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute(f"CREATE TABLE t ({columns})")
+    return db
+
+
 def test_the_wal_is_copied_back_and_reused_while_writes_go_on(tmp_path):
     """Commits never checkpoint themselves (wal_autocheckpoint = 0); the checkpointer keeps
     the WAL from growing with every page ever written."""
-    import sqlite3
     import time
 
     from qingshan.monitoring.sink import WalCheckpointer
 
     path = tmp_path / "wal.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA wal_autocheckpoint=0")
-    db.execute("CREATE TABLE t (x BLOB)")
+    db = _wal_database(path, "x BLOB")
     checkpointer = WalCheckpointer(str(path), interval=0.005)
     checkpointer.start()
     for _ in range(400):
@@ -177,15 +184,11 @@ def test_a_writer_that_never_pauses_still_gets_its_wal_started_over(tmp_path):
     """Back-to-back commits leave a PASSIVE checkpoint no moment with every frame copied,
     so SQLite never starts the WAL over; the writer's catch-up between transactions does
     (without it these 500 commits left a WAL of 16 MB, every page ever written)."""
-    import sqlite3
 
     from qingshan.monitoring.sink import WalCheckpointer
 
     path = tmp_path / "wal.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA wal_autocheckpoint=0")
-    db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, x BLOB)")
+    db = _wal_database(path, "k INTEGER PRIMARY KEY, x BLOB")
     checkpointer = WalCheckpointer(str(path), interval=0.005)
     checkpointer.restart_frames = 64
     checkpointer.start()
