@@ -67,6 +67,8 @@ def reading_key_set(apps: Any, schema_editor: Any, *, key: tuple[str, ...]) -> N
     schema_editor.execute(f"ALTER TABLE {TABLE} RENAME TO {old}")
     model = apps.get_model("monitoring", "Reading")
     sql, params = schema_editor.table_sql(model)
+    # the model state holds the new key both ways (the state changes before this runs, and
+    # is undone after it), so the key in the DDL is set from ``key``, not from the model
     sql = re.sub(r"PRIMARY KEY \([^)]*\)", f"PRIMARY KEY ({columns})", sql)
     schema_editor.execute(sql + " WITHOUT ROWID", params or None)
     names = ", ".join(f.column for f in model._meta.concrete_fields)
