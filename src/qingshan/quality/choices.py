@@ -35,3 +35,24 @@ class AirClass(models.IntegerChoices):
 
     ONE = 1, _("一类区")
     TWO = 2, _("二类区")
+
+
+class DataKind(models.TextChoices):
+    """What an import file holds: hourly air data of stations, or samples of sections."""
+
+    AIR = "air", _("空气质量小时数据")
+    WATER = "water", _("地表水监测数据")
+
+
+class HeldStatus(models.TextChoices):
+    """A held import row: waiting for a regulator, released into the data, or discarded."""
+
+    HELD = "held", _("待审核")
+    RELEASED = "released", _("已放行")
+    DISCARDED = "discarded", _("已舍弃")
+
+
+class HeldReason(models.TextChoices):
+    """Why an import row is held (one reason today; the column leaves room for more)."""
+
+    AHEAD = "ahead", _("日期晚于当前时间")

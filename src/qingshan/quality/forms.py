@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import User
 from qingshan.core.permissions import can_edit_region
+from qingshan.quality.choices import DataKind, HeldStatus
+from qingshan.quality.cli import RowError
+from qingshan.quality.imports import row_moment
 from qingshan.quality.models import AirStation, WaterSection
+from qingshan.quality.services import DECISION_REASON_MAX
 from qingshan.web.forms import StyledForm
 
 _COMMON = [
@@ -81,9 +85,47 @@ class SectionForm(_SiteForm):
 
 
 class ImportForm(StyledForm, forms.Form):
-    KINDS = (("air", _("空气质量小时数据")), ("water", _("地表水监测数据")))
-    kind = forms.ChoiceField(label=_("数据类型"), choices=KINDS)
+    kind = forms.ChoiceField(label=_("数据类型"), choices=DataKind.choices)
     file = forms.FileField(
         label=_("文件"),
         help_text=_("CSV（UTF-8 或 GB18030）或 Excel .xlsx，列名与 qingshan quality 命令相同"),
     )
+
+
+class HeldFilter(StyledForm, forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[*HeldStatus.choices, ("all", _("全部"))],
+    )
+    data_import = forms.IntegerField(label=_("导入编号"), required=False, min_value=1)
+
+
+class DiscardForm(StyledForm, forms.Form):
+    reason = forms.CharField(
+        label=_("理由"),
+        max_length=DECISION_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("如：日期录入错误、重复数据、已向报送单位核实"),
+    )
+
+
+class ReleaseForm(DiscardForm):
+    corrected_time = forms.CharField(
+        label=_("更正后的时间"),
+        required=False,
+        max_length=32,
+        help_text=_(
+            "文件中的日期有误时填写，格式同导入文件（如 2026-03-10T08:00；空气为小时结束时刻）；"
+            "留空则按文件中的时间放行"
+        ),
+    )
+
+    def clean_corrected_time(self) -> int | None:
+        text = self.cleaned_data["corrected_time"].strip()
+        if not text:
+            return None
+        try:
+            return row_moment(text)
+        except RowError as error:
+            raise forms.ValidationError(str(error)) from None

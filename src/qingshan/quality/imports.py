@@ -7,8 +7,15 @@ plus the station or section code: ``time, station, so2, no2, pm10, co, o3, pm25`
 exactly as if the station's logger had sent it. Water ``time`` is the sampling time, stored
 as a real-time sample. Values go into ``monitoring.Reading`` under the station's point
 (first value wins, as for resent packets), then their hours, days and samples are
-recomputed like data arriving over HJ 212. A bad row is reported with its line number and
-skipped; the others are imported.
+recomputed like data arriving over HJ 212.
+
+Every row ends up in exactly one count of the ``ImportReport`` (docs/quality.md, "Dates
+in the future"): imported (at least one new value), already present (every value stored
+before, identical), kept (nothing new, and a value differs from the stored one, which
+stays), held for review (dated after now + the ahead minutes of the rule
+``monitoring.data_time_window``: a ``HeldRow``, never a reading, until a regulator
+releases it) or refused (with its line and reason). Rows older than the rule's *behind*
+days are imported: back-filling history is what imports are for.
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import time
-from collections.abc import Iterator
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -25,18 +33,24 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from qingshan.core.fields import epoch_seconds
 from qingshan.core.models import User
+from qingshan.core.outbox import event_record
 from qingshan.core.permissions import can_edit_region
 from qingshan.monitoring.models import Reading
 from qingshan.quality.aqi import to_decimal
+from qingshan.quality.choices import DataKind, HeldReason, HeldStatus
 from qingshan.quality.cli import RowError, parse_time
-from qingshan.quality.factors import AIR_BY_NAME, WATER_BY_NAME, FactorMap
-from qingshan.quality.models import AirStation, WaterSection
-from qingshan.quality.results import AIR, HOUR, RTD, WATER, results_mark, results_recompute_pending
+from qingshan.quality.datatime import Windows
+from qingshan.quality.factors import AIR_BY_NAME, WATER_BY_NAME, FactorMap, to_core
+from qingshan.quality.models import AirStation, DataImport, HeldRow, WaterSection
+from qingshan.quality.results import AIR, HOUR, RTD, results_mark, results_recompute_pending
 from qingshan.quality.standards import CHINA_TZ
 from qingshan.quality.water_standards import WaterBody
 
 MAX_ROWS = 200_000
+Site = AirStation | WaterSection
+Key = tuple[int, str, int, int]  # a reading's key: point, factor code, period, data time
 
 
 class ImportError_(ValueError):
@@ -45,9 +59,58 @@ class ImportError_(ValueError):
 
 @dataclass
 class ImportReport:
+    """What an import did, row by row; each row is in exactly one of the five counts."""
+
     rows: int = 0
-    readings: int = 0  # new readings stored
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    imported: int = 0  # rows with at least one new value stored
+    readings: int = 0  # new values stored
+    present: int = 0  # every value already stored, identical: skipped
+    kept: int = 0  # nothing new, some value differs from the stored one (kept)
+    held: int = 0  # dated in the future: held for review
+    held_known: int = 0  # of ``held``: identical to a row already waiting, not added twice
+    errors: list[tuple[int, str]] = field(default_factory=list)  # refused: (line, reason)
+    # (line, what differs) of every row with a value other than the stored one
+    differing: list[tuple[int, str]] = field(default_factory=list)
+    import_id: int | None = None
+
+    @property
+    def refused(self) -> int:
+        return len(self.errors)
+
+    def message(self) -> str:
+        """The result in one sentence, every count stated (the page and its message)."""
+        text = _(
+            "共 %(rows)s 行：已导入 %(imported)s 行（新增监测数据 %(readings)s 条），"
+            "已存在跳过 %(present)s 行，与已存数据不同未导入 %(kept)s 行，"
+            "日期晚于当前时间待审核 %(held)s 行，拒收 %(refused)s 行"
+        ) % {
+            "rows": self.rows,
+            "imported": self.imported,
+            "readings": self.readings,
+            "present": self.present,
+            "kept": self.kept,
+            "held": self.held,
+            "refused": self.refused,
+        }
+        if self.held_known:
+            text += _("（待审核的行中 %(n)s 行已在待审核列表中，未重复登记）") % {
+                "n": self.held_known
+            }
+        return text
+
+
+@dataclass
+class _Row:
+    """A row that parsed: where, when, and its values in the unit a logger sends."""
+
+    line: int
+    site: Site
+    cells: dict[str, str]
+    moment: int  # the time as written (air: the hour's end label), epoch seconds
+    period: int
+    data_time: int  # as stored (air: the hour's start)
+    values: dict[str, float]  # factor code → value
+    columns: dict[str, FactorMap]  # factor code → its column
 
 
 def read_rows(name: str, data: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -98,6 +161,19 @@ def _epoch(moment: dt.date | dt.datetime) -> int:
     return int(moment.timestamp())
 
 
+def row_moment(text: str) -> int:
+    """The row's time as epoch seconds; a time no calendar holds (9999-12-31 24:00, the
+    first hours of year 1 in UTC) is a bad row, not a crash."""
+    try:
+        epoch = _epoch(parse_time(text))
+        dt.datetime.fromtimestamp(epoch - 3600, tz=dt.UTC)
+    except RowError:  # no time at all: its own message
+        raise
+    except (OverflowError, ValueError, OSError):
+        raise RowError(_("时间 %(time)r 超出可处理的范围") % {"time": text}) from None
+    return epoch
+
+
 def _value(row: dict[str, str], column: str, factor: FactorMap) -> float | None:
     text = row.get(column, "")
     if not text:
@@ -113,55 +189,227 @@ def _sites(model: type[AirStation] | type[WaterSection], user: User) -> dict[str
     return {s.code: s for s in model.objects.all() if can_edit_region(user, s.region_code)}
 
 
-@transaction.atomic
-def import_data(*, user: User, kind: str, name: str, data: IO[bytes]) -> ImportReport:
-    """Import air (``kind="air"``) or water data rows; see the module docstring."""
-    air = kind == AIR
+def _parse(
+    rows: Iterable[tuple[int, dict[str, str]]], *, air: bool, user: User, report: ImportReport
+) -> list[_Row]:
+    """The rows that parse; the others go to ``report.errors`` with their line."""
     key = "station" if air else "section"
     factors = AIR_BY_NAME if air else WATER_BY_NAME
     sites = _sites(AirStation if air else WaterSection, user)
-    report = ImportReport()
-    readings: list[Reading] = []
-    marks: set[tuple[str, int, int, int]] = set()
-    received = int(time.time() * 1000)
-    columns_checked = False
-    for line, row in read_rows(name, data):
-        if not columns_checked:
+    parsed: list[_Row] = []
+    for line, row in rows:
+        if report.rows == 0:
             _check_columns(row, key, factors)
-            columns_checked = True
         report.rows += 1
         if report.rows > MAX_ROWS:
             raise ImportError_(_("文件超过 %(n)s 行，请分批导入") % {"n": MAX_ROWS})
         try:
-            site = sites.get(row.get(key, ""))
-            if site is None:
-                raise RowError(
-                    _("%(key)s %(code)r 不存在或无权导入") % {"key": key, "code": row.get(key)}
-                )
-            moment = _epoch(parse_time(row.get("time", "")))
-            if not air:
-                _check_body(row, site)
-            data_time, period = (moment - 3600, HOUR) if air else (moment, RTD)
-            values = {f.code: _value(row, column, f) for column, f in factors.items()}
+            parsed.append(_parse_row(line, row, key=key, air=air, sites=sites, factors=factors))
         except RowError as error:
             report.errors.append((line, str(error)))
+    return parsed
+
+
+def _parse_row(
+    line: int,
+    row: dict[str, str],
+    *,
+    key: str,
+    air: bool,
+    sites: dict[str, Any],
+    factors: dict[str, FactorMap],
+) -> _Row:
+    site = sites.get(row.get(key, ""))
+    if site is None:
+        raise RowError(_("%(key)s %(code)r 不存在或无权导入") % {"key": key, "code": row.get(key)})
+    moment = row_moment(row.get("time", ""))
+    if not air:
+        _check_body(row, site)
+    values, columns = {}, {}
+    for column, factor in factors.items():
+        value = _value(row, column, factor)
+        if value is not None:
+            values[factor.code], columns[factor.code] = value, factor
+    if not values:
+        raise RowError(_("该行没有监测值"))
+    data_time, period = (moment - 3600, HOUR) if air else (moment, RTD)
+    return _Row(line, site, row, moment, period, data_time, values, columns)
+
+
+def _stored(rows: list[_Row]) -> dict[Key, float | None]:
+    """The readings already stored under the keys of ``rows``."""
+    times: dict[tuple[int, int], set[int]] = defaultdict(set)
+    codes: set[str] = set()
+    for row in rows:
+        times[(row.site.point_id, row.period)].add(row.data_time)
+        codes |= set(row.values)
+    found: dict[Key, float | None] = {}
+    for (point_id, period), wanted in times.items():
+        ordered = sorted(wanted)
+        for i in range(0, len(ordered), 500):
+            for data_time, code, value in Reading.objects.filter(
+                point_id=point_id,
+                period=period,
+                data_time__in=ordered[i : i + 500],
+                factor_code__in=sorted(codes),
+            ).values_list("data_time", "factor_code", "value"):
+                found[(point_id, code, period, epoch_seconds(data_time) or 0)] = value
+    return found
+
+
+def _held_key(site_pk: int, period: int, data_time: int, values: dict[str, Any]) -> str:
+    return json.dumps([site_pk, period, data_time, sorted(values.items())])
+
+
+def _waiting(kind: str, rows: list[_Row]) -> set[str]:
+    """Keys of the rows already held and still waiting for these sites."""
+    site = "station_id" if kind == AIR else "section_id"
+    pending = HeldRow.objects.filter(
+        status=HeldStatus.HELD, kind=kind, **{f"{site}__in": {r.site.pk for r in rows}}
+    ).values_list(site, "period", "data_time", "values")
+    return {_held_key(s, p, epoch_seconds(t) or 0, v) for s, p, t, v in pending}
+
+
+def _differences(row: _Row, stored: dict[Key, float | None]) -> tuple[list[str], list[str]]:
+    """(codes new to the store, descriptions of the values that differ from it)."""
+    new, differ = [], []
+    for code, value in row.values.items():
+        key = (row.site.point_id, code, row.period, row.data_time)
+        if key not in stored:
+            new.append(code)
+        elif stored[key] != value:
+            factor = row.columns[code]
+            old = stored[key]
+            was = "—" if old is None else format(to_core(factor, old).normalize(), "f")
+            differ.append(f"{factor.name} {row.cells.get(factor.name, '')} ≠ {was}")
+    return new, differ
+
+
+@transaction.atomic
+def import_data(*, user: User, kind: str, name: str, data: IO[bytes]) -> ImportReport:
+    """Import air (``kind="air"``) or water data rows; see the module docstring."""
+    if kind not in DataKind.values:
+        raise ImportError_(_("数据类型应为 air 或 water"))
+    report = ImportReport()
+    rows = _parse(read_rows(name, data), air=kind == AIR, user=user, report=report)
+    windows = Windows()
+    stored, waiting = _stored(rows), _waiting(kind, rows)
+    readings: list[Reading] = []
+    held: list[_Row] = []
+    marks: set[tuple[str, int, int, int]] = set()
+    for row in rows:
+        new = _verdict(row, stored, windows, report)
+        if new is None:
             continue
-        for code, value in values.items():
-            if value is not None:
-                readings.append(
-                    Reading(point_id=site.point_id, factor_code=code, period=period,
-                            data_time=data_time, value=value, flag="N", received_at=received)
-                )  # fmt: skip
-        marks.add((AIR if air else WATER, site.pk, period, data_time))
-    before = Reading.objects.filter(point_id__in=[s.point_id for s in sites.values()]).count()
+        if windows.ahead(row.site.region_code, row.moment):
+            _count_held(row, report, waiting, held)
+            continue
+        report.imported += 1
+        readings += _new_readings(row, new, stored, received=windows.now * 1000)
+        marks.add((kind, row.site.pk, row.period, row.data_time))
+    report.readings = len(readings)
     Reading.objects.bulk_create(readings, batch_size=2000, ignore_conflicts=True)
-    report.readings = (
-        Reading.objects.filter(point_id__in=[s.point_id for s in sites.values()]).count() - before
-    )
+    record = _record(user=user, kind=kind, name=name, report=report)
+    _hold(record, held, windows)
     results_mark(marks)
     while results_recompute_pending():
         pass
     return report
+
+
+def _verdict(
+    row: _Row, stored: dict[Key, float | None], windows: Windows, report: ImportReport
+) -> list[str] | None:
+    """The row's codes new to the store; None (counted as present or kept) if none is."""
+    new, differ = _differences(row, stored)
+    if differ:
+        report.differing.append((row.line, "; ".join(differ)))
+    if new:
+        return new
+    if differ:
+        report.kept += 1
+    else:
+        report.present += 1
+    return None
+
+
+def _count_held(row: _Row, report: ImportReport, waiting: set[str], held: list[_Row]) -> None:
+    """Hold a future row, once: the same row already waiting is not recorded again."""
+    report.held += 1
+    key = _held_key(row.site.pk, row.period, row.data_time, row.values)
+    if key in waiting:
+        report.held_known += 1
+    else:
+        waiting.add(key)
+        held.append(row)
+
+
+def _new_readings(
+    row: _Row, codes: list[str], stored: dict[Key, float | None], *, received: int
+) -> list[Reading]:
+    """The row's new values as readings; remembered, so a later row of the file with
+    the same key is compared with them (the first value wins)."""
+    out = []
+    for code in codes:
+        stored[(row.site.point_id, code, row.period, row.data_time)] = row.values[code]
+        out.append(
+            Reading(point_id=row.site.point_id, factor_code=code, period=row.period,
+                    data_time=row.data_time, value=row.values[code], flag="N",
+                    received_at=received)
+        )  # fmt: skip
+    return out
+
+
+def _record(*, user: User, kind: str, name: str, report: ImportReport) -> DataImport:
+    """The import's own record (and so its audit row), with every count."""
+    record = DataImport(
+        user=user if user.pk else None,
+        kind=kind,
+        file_name=name[:200],
+        rows=report.rows,
+        imported=report.imported,
+        readings=report.readings,
+        present=report.present,
+        kept=report.kept,
+        held=report.held,
+        held_known=report.held_known,
+        refused=report.refused,
+        errors=[list(e) for e in report.errors[: DataImport.ERRORS_KEPT]],
+    )
+    record.save()  # the import's audit row
+    event_record(
+        topic="quality.data.imported",
+        aggregate=record,
+        payload={"kind": kind, "imported": report.imported, "held": report.held,
+                 "refused": report.refused},
+    )  # fmt: skip
+    report.import_id = record.pk
+    return record
+
+
+def _hold(record: DataImport, rows: list[_Row], windows: Windows) -> None:
+    HeldRow.objects.bulk_create(
+        [
+            HeldRow(
+                data_import=record,
+                kind=record.kind,
+                station=row.site if isinstance(row.site, AirStation) else None,
+                section=row.site if isinstance(row.site, WaterSection) else None,
+                site_code=row.site.code,
+                region_code=row.site.region_code,
+                line=row.line,
+                cells=row.cells,
+                row_time=row.moment,
+                period=row.period,
+                data_time=row.data_time,
+                values=row.values,
+                reason=HeldReason.AHEAD,
+                ahead_minutes=windows.ahead_minutes(row.site.region_code),
+            )
+            for row in rows
+        ],
+        batch_size=1000,
+    )
 
 
 def _check_columns(row: dict[str, str], key: str, factors: dict[str, FactorMap]) -> None:

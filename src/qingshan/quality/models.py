@@ -10,12 +10,21 @@ the readings whenever readings of their hour or day arrive (``quality.results``)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.fields import EpochField
 from qingshan.core.models import AuditedModel
-from qingshan.quality.choices import AirClass, StationLevel, WaterBodyKind, WaterClassChoice
+from qingshan.quality.choices import (
+    AirClass,
+    DataKind,
+    HeldReason,
+    HeldStatus,
+    StationLevel,
+    WaterBodyKind,
+    WaterClassChoice,
+)
 from qingshan.registry.models import MonitoringPoint
 from qingshan.registry.validators import validate_region_code
 
@@ -261,3 +270,147 @@ class PendingResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.target_id}@{self.data_time}"
+
+
+class DataImport(AuditedModel):
+    """One upload of the import page: who sent which file, and what became of its rows.
+
+    Saved once, with its counts, when the import is done, so the audit log has one row per
+    import saying exactly what it did (the readings themselves are written in bulk, as a
+    logger's are). Each row of the file is counted once: ``imported`` (at least one new
+    value stored), ``present`` (every value already stored, identical: skipped),
+    ``kept`` (nothing new and some value differs from the stored one, which is kept: the
+    first value wins, as for a resent packet), ``held`` (dated in the future: set aside
+    for review, ``HeldRow``; ``held_known`` of them were already waiting), ``refused``
+    (with its line and reason in ``errors``).
+    """
+
+    ERRORS_KEPT = 500  # the refused rows recorded here; the page lists them all at once
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("数据类型"), max_length=5, choices=DataKind.choices)
+    file_name = models.CharField(_("文件"), max_length=200)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    imported = models.PositiveIntegerField(_("已导入"), default=0)
+    readings = models.PositiveIntegerField(_("新增监测数据"), default=0)
+    present = models.PositiveIntegerField(_("已存在"), default=0)
+    kept = models.PositiveIntegerField(_("与已存数据不同"), default=0)
+    held = models.PositiveIntegerField(_("待审核"), default=0)
+    # of ``held``: the same as a row already waiting for review, so not recorded twice
+    held_known = models.PositiveIntegerField(_("已在待审核列表"), default=0)
+    refused = models.PositiveIntegerField(_("拒收"), default=0)
+    errors = models.JSONField(_("拒收的行"), default=list)  # [[line, reason], …]
+
+    class Meta:
+        verbose_name = _("环境质量数据导入")
+        verbose_name_plural = _("环境质量数据导入")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="dataimport_kind_valid", condition=models.Q(kind__in=DataKind.values)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class HeldRow(AuditedModel):
+    """An import row dated in the future (after now + the ``monitoring.data_time_window``
+    rule's ahead minutes), held for a regulator to release or discard.
+
+    A model of its own rather than a status on ``monitoring.Reading``: a held value never
+    enters the readings table, so every query that reads readings or results — the public
+    pages, the staff pages, the AQI and water results, the alarm engine, the exports —
+    stays clean without knowing that held rows exist, and the row keeps what the file said
+    (its cells, its line, its import) next to who decided what, when and why. Released,
+    its values are written as readings (the first value wins, as for any import) and its
+    hour and day recomputed; discarded, it stays here on record. The station or section
+    is kept by reference and as a snapshot (code, region), so a deleted site's held rows
+    remain readable and in their region's scope.
+    """
+
+    data_import = models.ForeignKey(
+        DataImport, verbose_name=_("导入"), on_delete=models.PROTECT, related_name="held_rows"
+    )
+    kind = models.CharField(_("数据类型"), max_length=5, choices=DataKind.choices)
+    station = models.ForeignKey(
+        AirStation,
+        verbose_name=_("空气质量监测站"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="held_rows",
+    )
+    section = models.ForeignKey(
+        WaterSection,
+        verbose_name=_("地表水监测断面"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="held_rows",
+    )
+    site_code = models.CharField(_("站点编码"), max_length=32)
+    region_code = models.CharField(_("行政区划代码"), max_length=6, db_index=True)
+    line = models.PositiveIntegerField(_("行"))
+    cells = models.JSONField(_("原始内容"), default=dict)  # column → text, as read
+    row_time = EpochField(_("时间（按文件）"))  # air: the hour's end label; water: sampling
+    period = models.SmallIntegerField(_("数据类型"))  # monitoring.choices.PeriodKind
+    data_time = EpochField(_("数据时间"))  # as it would be stored (air: the hour's start)
+    values = models.JSONField(_("监测值"), default=dict)  # factor code → value as a logger sends
+    reason = models.CharField(
+        _("暂存原因"), max_length=16, choices=HeldReason.choices, default=HeldReason.AHEAD
+    )
+    # the rule's ahead minutes when the row was held: row_time > created_at + these
+    ahead_minutes = models.PositiveIntegerField(_("允许超前（分钟）"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=HeldStatus.choices, default=HeldStatus.HELD
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_reason = models.CharField(_("处理理由"), max_length=200, blank=True)
+    # a regulator who finds the file's date mislabelled releases the row at the right time
+    released_time = EpochField(_("放行时采用的时间"), null=True, blank=True)
+    released_readings = models.PositiveIntegerField(_("放行写入的监测数据"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待审核的导入数据")
+        verbose_name_plural = _("待审核的导入数据")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="heldrow_kind_valid", condition=models.Q(kind__in=DataKind.values)
+            ),
+            models.CheckConstraint(
+                name="heldrow_status_valid", condition=models.Q(status__in=HeldStatus.values)
+            ),
+            models.CheckConstraint(
+                name="heldrow_reason_valid", condition=models.Q(reason__in=HeldReason.values)
+            ),
+            models.CheckConstraint(
+                name="heldrow_decided",
+                condition=models.Q(status=HeldStatus.HELD)
+                | models.Q(decided_at__isnull=False, decision_reason__gt=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="heldrow_status")]
+
+    def __str__(self) -> str:
+        return f"{self.site_code} #{self.line} ({self.get_status_display()})"
+
+    @property
+    def site(self) -> AirStation | WaterSection | None:
+        return self.station if self.kind == DataKind.AIR else self.section

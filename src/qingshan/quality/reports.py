@@ -24,6 +24,7 @@ from qingshan.quality.assessment import (
     percentile,
     round_statistic,
 )
+from qingshan.quality.datatime import Windows
 from qingshan.quality.models import AirDay, AirStation, WaterDay, WaterSection
 from qingshan.quality.standards import aqi_standard_for
 from qingshan.quality.water import (
@@ -73,9 +74,17 @@ class AreaPeriod:
     level_days: dict[int, int] = field(default_factory=dict)  # AQI level 1…6 → days
 
 
+def _begun(end: dt.date) -> dt.date:
+    """``end``, or the last day that has begun if that is earlier: a daily result dated in
+    the future is never reported (docs/quality.md, "Dates in the future"). The national
+    window: at a day's resolution a region's few minutes of clock skew make no difference."""
+    last = Windows().last_day("")
+    return end if last is None else min(end, last)
+
+
 def published_days(start: dt.date, end: dt.date) -> list[AirDay]:
     return list(
-        AirDay.objects.filter(station__is_published=True, day__gte=start, day__lte=end)
+        AirDay.objects.filter(station__is_published=True, day__gte=start, day__lte=_begun(end))
         .select_related("station")
         .order_by("day")
     )
@@ -182,7 +191,7 @@ def water_period(start: dt.date, end: dt.date) -> list[SectionPeriod]:
     values, then classified (2011 method: never average classes)."""
     days: dict[int, list[WaterDay]] = defaultdict(list)
     for row in WaterDay.objects.filter(
-        section__is_published=True, day__gte=start, day__lte=end
+        section__is_published=True, day__gte=start, day__lte=_begun(end)
     ).order_by("day"):
         days[row.section_id].append(row)
     out = []

@@ -4,19 +4,35 @@ Stations and sections carry their own region code, so they are scoped by it rath
 through an enterprise: the bureau administrator sees all; a regulator or inspector those
 in their jurisdiction; everyone else — enterprise users and the public, logged in or
 not — the published ones (``is_published``), which the public pages show.
+
+No read shows a result dated after now + the ahead minutes of the rule
+``monitoring.data_time_window`` (``datatime.Windows``): a value stored with a future date
+(an import row from before such rows were held, a logger's clock far ahead) would
+otherwise stand as the station's latest value and hide its live data. Import rows held
+for review (``HeldRow``) are seen by bureau staff of their region only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from qingshan.core.choices import Role
 from qingshan.core.models import User
-from qingshan.quality.models import AirDay, AirHour, AirStation, WaterDay, WaterSample, WaterSection
+from qingshan.quality.choices import HeldStatus
+from qingshan.quality.datatime import Windows
+from qingshan.quality.models import (
+    AirDay,
+    AirHour,
+    AirStation,
+    HeldRow,
+    WaterDay,
+    WaterSample,
+    WaterSection,
+)
 
 AnyUser = User | AnonymousUser
 S = TypeVar("S", AirStation, WaterSection)
@@ -71,12 +87,26 @@ def section_get(*, user: AnyUser, pk: int) -> WaterSection:
     return scope_sites(WaterSection.objects.select_related("point"), user).get(pk=pk)
 
 
+def _until(qs: QuerySet[Any], region_code: str, windows: Windows | None = None) -> QuerySet[Any]:
+    """``qs`` (hours or samples, by ``data_time``) without what is dated in the future."""
+    until = (windows or Windows()).shown_until(region_code)
+    return qs if until is None else qs.filter(data_time__lte=until)
+
+
+def _until_day(
+    qs: QuerySet[Any], region_code: str, windows: Windows | None = None
+) -> QuerySet[Any]:
+    """``qs`` (daily results, by ``day``) without days that have not begun."""
+    last = (windows or Windows()).last_day(region_code)
+    return qs if last is None else qs.filter(day__lte=last)
+
+
 def station_hours(
     *, user: AnyUser, station_id: int, since: dt.datetime | None = None, limit: int = 24 * 7
 ) -> QuerySet[AirHour]:
     """The station's hourly reports, newest first (404 if the station is not visible)."""
     station = station_get(user=user, pk=station_id)
-    qs = AirHour.objects.filter(station=station)
+    qs = _until(AirHour.objects.filter(station=station), station.region_code)
     if since is not None:
         qs = qs.filter(data_time__gte=since)
     return qs.order_by("-data_time")[:limit]
@@ -86,7 +116,7 @@ def station_days(
     *, user: AnyUser, station_id: int, start: dt.date | None = None, end: dt.date | None = None
 ) -> QuerySet[AirDay]:
     station = station_get(user=user, pk=station_id)
-    qs = AirDay.objects.filter(station=station)
+    qs = _until_day(AirDay.objects.filter(station=station), station.region_code)
     if start:
         qs = qs.filter(day__gte=start)
     if end:
@@ -98,7 +128,7 @@ def section_days(
     *, user: AnyUser, section_id: int, start: dt.date | None = None, end: dt.date | None = None
 ) -> QuerySet[WaterDay]:
     section = section_get(user=user, pk=section_id)
-    qs = WaterDay.objects.filter(section=section)
+    qs = _until_day(WaterDay.objects.filter(section=section), section.region_code)
     if start:
         qs = qs.filter(day__gte=start)
     if end:
@@ -108,24 +138,79 @@ def section_days(
 
 def section_samples(*, user: AnyUser, section_id: int, limit: int = 200) -> QuerySet[WaterSample]:
     section = section_get(user=user, pk=section_id)
-    return WaterSample.objects.filter(section=section).order_by("-data_time")[:limit]
+    qs = _until(WaterSample.objects.filter(section=section), section.region_code)
+    return qs.order_by("-data_time")[:limit]
 
 
 def latest_hours(stations: QuerySet[AirStation]) -> dict[int, AirHour]:
-    """Each station's most recent hourly report (stations without one are absent)."""
+    """Each station's most recent hourly report not dated in the future (stations without
+    one are absent)."""
     latest: dict[int, AirHour] = {}
-    ids = list(stations.values_list("pk", flat=True))
-    for station_id in ids:  # one indexed lookup each: a city has tens of stations
-        hour = AirHour.objects.filter(station_id=station_id).order_by("-data_time").first()
+    windows = Windows()
+    for station_id, region in stations.values_list("pk", "region_code"):
+        # one indexed lookup each: a city has tens of stations
+        qs = _until(AirHour.objects.filter(station_id=station_id), region, windows)
+        hour = qs.order_by("-data_time").first()
         if hour is not None:
             latest[station_id] = hour
     return latest
 
 
 def latest_water_days(sections: QuerySet[WaterSection]) -> dict[int, WaterDay]:
+    """Each section's most recent daily class, of a day that has begun."""
     latest: dict[int, WaterDay] = {}
-    for section_id in sections.values_list("pk", flat=True):
-        day = WaterDay.objects.filter(section_id=section_id).order_by("-day").first()
+    windows = Windows()
+    for section_id, region in sections.values_list("pk", "region_code"):
+        qs = _until_day(WaterDay.objects.filter(section_id=section_id), region, windows)
+        day = qs.order_by("-day").first()
         if day is not None:
             latest[section_id] = day
     return latest
+
+
+# ── import rows held for review ───────────────────────────────────────────────────
+
+
+def may_see_held(user: AnyUser) -> bool:
+    """Held rows are for bureau staff: never the public or enterprise users."""
+    return (
+        isinstance(user, User)
+        and user.is_authenticated
+        and (user.is_bureau_admin or user.role in (Role.REGULATOR, Role.INSPECTOR))
+    )
+
+
+def _scope_held(qs: QuerySet[HeldRow], user: AnyUser) -> QuerySet[HeldRow]:
+    """By the region of the row's station or section (its snapshot once it is deleted)."""
+    if not may_see_held(user):
+        return qs.none()
+    assert isinstance(user, User)
+    if user.is_bureau_admin:
+        return qs
+    if not user.region_code:
+        return qs.none()
+    region = user.region_code
+    return qs.filter(
+        Q(station__region_code__startswith=region)
+        | Q(section__region_code__startswith=region)
+        | Q(station__isnull=True, section__isnull=True, region_code__startswith=region)
+    )
+
+
+def held_rows(
+    *, user: AnyUser, status: str = HeldStatus.HELD, import_id: int | None = None
+) -> QuerySet[HeldRow]:
+    """Held import rows the user may see, newest first; ``status=""`` for all."""
+    qs = _scope_held(
+        HeldRow.objects.select_related("station", "section", "decided_by", "data_import__user"),
+        user,
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if import_id is not None:
+        qs = qs.filter(data_import_id=import_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def held_row_get(*, user: AnyUser, pk: int) -> HeldRow:
+    return _scope_held(HeldRow.objects.select_related("station", "section"), user).get(pk=pk)

@@ -1,6 +1,7 @@
 """Station and section pages for bureau staff: lists, detail with recent results, create,
-edit, delete, and data import. Reads go through the scoped selectors, writes through the
-services (which check the region again and audit)."""
+edit, delete, data import, and the import rows held for review (released or discarded
+by a regulator). Reads go through the scoped selectors, writes through the services
+(which check the region again and audit)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,36 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from qingshan.core.permissions import can_edit_region
+from qingshan.core.permissions import PermissionDenied, can_edit_region
 from qingshan.quality import imports, selectors, services
+from qingshan.quality.choices import DataKind, HeldStatus
 from qingshan.quality.display import aqi_band, hour_label, pollutant_names, water_class
-from qingshan.quality.forms import ImportForm, SectionForm, StationForm
-from qingshan.quality.models import AirStation, WaterSection
+from qingshan.quality.factors import AIR_BY_CODE, WATER_BY_CODE, to_core
+from qingshan.quality.forms import (
+    DiscardForm,
+    HeldFilter,
+    ImportForm,
+    ReleaseForm,
+    SectionForm,
+    StationForm,
+)
+from qingshan.quality.models import AirStation, HeldRow, WaterSection
 from qingshan.web.filters import FilterForm
-from qingshan.web.helpers import call_service, can_create, get_or_404, paginate, region_labels
+from qingshan.web.helpers import (
+    add_service_errors,
+    call_service,
+    can_create,
+    get_or_404,
+    paginate,
+    region_labels,
+)
 from qingshan.web.history import history_rows
 from qingshan.web.views.common import GET_POST, confirm_delete, current_user
 
@@ -73,6 +91,8 @@ def _list(request: HttpRequest, kind: str) -> HttpResponse:
         "page": page,
         "regions": region_labels(s.region_code for s in page),
         "can_create": can_create(request),
+        # import rows dated in the future wait for a regulator: say so where staff look
+        "held_waiting": selectors.held_rows(user=user).count(),
     }
     if kind == "station":
         latest = selectors.latest_hours(AirStation.objects.filter(pk__in=[s.pk for s in page]))
@@ -246,9 +266,97 @@ def data_import(request: HttpRequest) -> HttpResponse:
         except imports.ImportError_ as error:
             form.add_error("file", str(error))
         else:
-            messages.success(
-                request,
-                _("已导入 %(rows)s 行，新增监测数据 %(readings)s 条，%(errors)s 行有错误")
-                % {"rows": report.rows, "readings": report.readings, "errors": len(report.errors)},
-            )
-    return render(request, "quality/import.html", {"form": form, "report": report})
+            messages.success(request, report.message())
+    context = {"form": form, "report": report, "may_see_held": selectors.may_see_held(user)}
+    return render(request, "quality/import.html", context)
+
+
+# ── import rows held for review ───────────────────────────────────────────────────
+
+
+def _values_text(held: HeldRow) -> str:
+    """The held values as the file's columns and units say them: ``pm25 80, pm10 120``."""
+    factors = AIR_BY_CODE if held.kind == DataKind.AIR else WATER_BY_CODE
+    parts = []
+    for code, value in held.values.items():
+        factor = factors.get(code)
+        if factor is not None and value is not None:
+            parts.append(f"{factor.name} {format(to_core(factor, value).normalize(), 'f')}")
+    return ", ".join(parts)
+
+
+def _reason_text(held: HeldRow) -> str:
+    return _("%(reason)s：时间晚于导入时刻 %(minutes)s 分钟以上") % {
+        "reason": held.get_reason_display(),
+        "minutes": held.ahead_minutes,
+    }
+
+
+@login_required
+def held_list(request: HttpRequest) -> HttpResponse:
+    """Import rows dated in the future, held for review, in the user's jurisdiction."""
+    user = current_user(request)
+    if not selectors.may_see_held(user):
+        raise Forbidden
+    filters = HeldFilter(request.GET or None)
+    status, import_id = HeldStatus.HELD.value, None
+    if filters.is_valid():
+        chosen = filters.cleaned_data["status"] or HeldStatus.HELD
+        status = "" if chosen == "all" else chosen
+        import_id = filters.cleaned_data["data_import"]
+    page = paginate(request, selectors.held_rows(user=user, status=status, import_id=import_id))
+    rows = [
+        {"held": h, "values": _values_text(h), "reason": _reason_text(h),
+         "can_decide": h.status == HeldStatus.HELD
+         and can_edit_region(user, h.site.region_code if h.site else h.region_code)}
+        for h in page
+    ]  # fmt: skip
+    regions = region_labels(h.site.region_code if h.site else h.region_code for h in page)
+    context = {"filters": filters, "page": page, "rows": rows, "regions": regions}
+    return render(request, "quality/held_list.html", context)
+
+
+def _decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = current_user(request)
+    held = get_or_404(selectors.held_row_get, user=user, pk=pk)
+    back = reverse("quality:held-list")
+    if held.status != HeldStatus.HELD:
+        messages.info(request, _("该行已处理：%(status)s") % {"status": held.get_status_display()})
+        return redirect(back)
+    if not can_edit_region(user, held.site.region_code if held.site else held.region_code):
+        raise Forbidden
+    form = (ReleaseForm if action == "release" else DiscardForm)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if action == "release":
+                services.held_row_release(
+                    user=user,
+                    held=held,
+                    reason=form.cleaned_data["reason"],
+                    corrected_time=form.cleaned_data["corrected_time"],
+                )
+                messages.success(request, _("已放行，数据已计入并重新计算结果"))
+            else:
+                services.held_row_discard(user=user, held=held, reason=form.cleaned_data["reason"])
+                messages.success(request, _("已舍弃，该行留档备查"))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PermissionDenied as error:
+            raise Forbidden(str(error)) from error
+        else:
+            return redirect(back)
+    context = {"held": held, "values": _values_text(held), "reason": _reason_text(held),
+               "form": form, "action": action, "cancel_url": back}  # fmt: skip
+    return render(request, "quality/held_decide.html", context)
+
+
+@login_required
+@GET_POST
+def held_release(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, "release")
+
+
+@login_required
+@GET_POST
+def held_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, "discard")

@@ -21,4 +21,7 @@ urlpatterns = [
     path("sections/<int:pk>/edit/", staff_views.section_edit, name="section-edit"),
     path("sections/<int:pk>/delete/", staff_views.section_delete, name="section-delete"),
     path("import/", staff_views.data_import, name="import"),
+    path("held/", staff_views.held_list, name="held-list"),
+    path("held/<int:pk>/release/", staff_views.held_release, name="held-release"),
+    path("held/<int:pk>/discard/", staff_views.held_discard, name="held-discard"),
 ]
