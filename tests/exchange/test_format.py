@@ -28,6 +28,8 @@ def test_template_has_every_sheet_headers_dropdowns_and_instructions():
         "类别*",
         "类型*",
         "排放方式",
+        "注销时间",
+        "注销原因",
     ]
     assert [c.value for c in ws[2]] == [
         "credit_code",
@@ -36,6 +38,8 @@ def test_template_has_every_sheet_headers_dropdowns_and_instructions():
         "medium",
         "kind",
         "emission_mode",
+        "retired_at",
+        "retired_reason",
     ]
     assert ws.row_dimensions[2].hidden
     lists = {dv.formula1 for dv in ws.data_validations.dataValidation}
@@ -49,11 +53,12 @@ def test_export_is_scoped_and_has_no_passwords(users):
     own = users["keqiao"]["enterprise"].credit_code
     assert [r[0] for r in sheet_rows(content, "排污单位")] == [own]
     devices = sheet_rows(content, "数采仪")
-    assert devices == [(own, "DA001", "锅炉出口", users["keqiao"]["device"].mn, "是", None, None)]
+    mn = users["keqiao"]["device"].mn
+    assert devices == [(own, "DA001", "锅炉出口", mn, "是", None, None, None, None)]
     digest = users["keqiao"]["device"].password_digest
     assert digest.encode() not in _all_xml(content)
     outlets = sheet_rows(content, "排放口")
-    assert outlets == [(own, "DA001", "锅炉废气排放口", "废气", "主要排放口", "有组织")]
+    assert outlets == [(own, "DA001", "锅炉废气排放口", "废气", "主要排放口", "有组织", None, None)]
     permits = sheet_rows(content, "排污许可证")
     assert permits[0][2:] == ("重点管理", dt.datetime(2024, 1, 1), dt.datetime(2029, 1, 1), "有效")
 

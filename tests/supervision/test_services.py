@@ -347,6 +347,7 @@ def test_no_email_unless_configured(open_case, users, settings) -> None:
 
 def test_demo_reset_removes_cases_with_their_history(open_case, users) -> None:
     from qingshan.registry.models import Enterprise
+    from qingshan.registry.retirement import enterprises_purge
     from qingshan.supervision.demo import cases_remove
 
     case = open_case()
@@ -355,5 +356,6 @@ def test_demo_reset_removes_cases_with_their_history(open_case, users) -> None:
     assert cases_remove(enterprise_ids=[enterprise.pk]) >= 1
     assert not SupervisionCase.objects.exists() and not CaseEvent.objects.exists()
     enterprise.users.all().delete()  # as the demo reset does
-    enterprise.delete()  # no case protects it any more
+    # no case protects it any more; its alarms and permit go with it, as in the reset
+    enterprises_purge(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
     assert not Enterprise.objects.filter(pk=enterprise.pk).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -57,3 +58,15 @@ def client_as() -> Callable[[User | None], Client]:
 
 def role_user(users: dict[str, Any], role: str) -> User | None:
     return None if role == "anonymous" else users[role]
+
+
+def without_history(site: dict[str, Any]) -> None:
+    """The site as if entered by mistake: its permit not yet in force, no limit on its
+    outlet. Only records with no history can be deleted (issue 15)."""
+    from qingshan.permits.models import Permit, PermitLimit
+
+    PermitLimit.objects.filter(outlet=site["outlet"]).delete()
+    start = dt.date.today() + dt.timedelta(days=30)
+    Permit.objects.filter(pk=site["permit"].pk).update(
+        valid_from=start, valid_to=start + dt.timedelta(days=365)
+    )

@@ -11,6 +11,7 @@ from qingshan.permits.models import Permit
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 from qingshan.registry.passwords import device_password_matches
 from tests.conftest import KEQIAO, credit_code_for
+from tests.web.conftest import without_history
 
 
 def enterprise_form(**fields: Any) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def test_enterprise_with_user_accounts_is_not_deleted(users, client_as) -> None:
 def test_enterprise_delete_page_says_what_goes_with_it(users, client_as) -> None:
     site = users["shangyu"]
     site["enterprise"].users.all().delete()
+    without_history(site)  # entered by mistake: nothing has happened to it yet
     client = client_as(users["regulator"])
     url = reverse("enterprise-delete", args=[site["enterprise"].pk])
     page = client.get(url).content.decode()
@@ -63,6 +65,19 @@ def test_enterprise_delete_page_says_what_goes_with_it(users, client_as) -> None
     assert client.post(url)["Location"] == reverse("enterprise-list")
     assert not Enterprise.objects.filter(pk=site["enterprise"].pk).exists()
     assert not Device.objects.filter(pk=site["device"].pk).exists()
+
+
+def test_enterprise_with_history_offers_retirement_instead(users, client_as) -> None:
+    site = users["shangyu"]  # its permit has been in force
+    site["enterprise"].users.all().delete()
+    client = client_as(users["regulator"])
+    url = reverse("enterprise-delete", args=[site["enterprise"].pk])
+    page = client.get(url).content.decode()
+    assert "不能删除" in page and "已生效的排污许可证" in page
+    assert reverse("enterprise-retire", args=[site["enterprise"].pk]) in page
+    assert "确认删除</button>" not in page
+    assert client.post(url)["Location"] == url
+    assert Enterprise.objects.filter(pk=site["enterprise"].pk).exists()
 
 
 def test_outlet_point_and_device_from_the_enterprise_page(users, client_as) -> None:

@@ -75,3 +75,33 @@ def test_every_message_has_an_english_translation() -> None:
     assert untranslated == []
     assert PO.with_suffix(".mo").is_file(), "compile the catalogue: django-admin compilemessages"
     assert PO.with_suffix(".mo").stat().st_size > 1000
+
+
+def test_retirement_pages_are_english_too(users, client_as) -> None:
+    from qingshan.registry.retirement import record_retire
+
+    client = client_as(users["admin"])
+    client.cookies["django_language"] = "en"
+    site = users["keqiao"]
+    record_retire(user=users["county"], obj=site["device"], reason="设备更换")
+    data = [
+        *Enterprise.objects.values_list("name", flat=True),
+        *Outlet.objects.values_list("name", flat=True),
+        *MonitoringPoint.objects.values_list("name", flat=True),
+        "设备更换",  # the reason, as the regulator wrote it
+        "青山",
+        "简体中文",
+    ]
+    for url in [
+        reverse("enterprise-detail", args=[site["enterprise"].pk]),
+        reverse("enterprise-delete", args=[site["enterprise"].pk]),  # refused: history
+        reverse("enterprise-retire", args=[site["enterprise"].pk]),
+        reverse("point-retire", args=[site["point"].pk]),
+        reverse("device-reinstate", args=[site["device"].pk]),
+        reverse("device-list") + "?state=all",
+    ]:
+        text = client.get(url).content.decode()
+        for item in data:
+            text = text.replace(item, "")
+        text = re.sub(r"<option[^>]*>[^<]*</option>", "", text)
+        assert not HAN.findall(text), (url, sorted(set(HAN.findall(text))))

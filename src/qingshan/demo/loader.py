@@ -33,6 +33,7 @@ from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 from qingshan.quality.demo import load_quality
 from qingshan.registry.factors import factor_catalogue, validate_factor_codes
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.registry.retirement import enterprises_purge
 from qingshan.supervision.demo import cases_remove
 
 M = TypeVar("M", bound=models.Model)
@@ -367,13 +368,13 @@ def _accounts(plan: CityPlan, enterprises: dict[str, int], report: LoadReport) -
 def remove_city(plan: CityPlan) -> None:
     """Delete the demo accounts and the plan's enterprises with everything under them.
 
-    An ordinary (collecting) delete, so each deleted registry row is audited and any
-    later app's rows that depend on them are handled by their own on_delete rules.
+    Collecting deletes, so each deleted registry row is audited; the demo's alarms,
+    declarations and sessions go first (``enterprises_purge``: they are PROTECTed).
     """
     demo = Enterprise.objects.filter(credit_code__in=[e.credit_code for e in plan.enterprises])
     cases_remove(enterprise_ids=demo.values_list("pk", flat=True))
     User.objects.filter(username__in=[a.username for a in plan.accounts]).delete()
-    demo.delete()
+    enterprises_purge(enterprises=demo)  # evidence is PROTECTed from a plain delete
 
 
 # ── the device file for the simulator ────────────────────────────────────────────

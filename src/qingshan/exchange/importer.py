@@ -154,7 +154,7 @@ def row_values(sheet: SourceSheet, row: SourceRow) -> dict[str, Any]:
     values: dict[str, Any] = {}
     problems: list[str] = []
     for column in sheet.sheet.columns:
-        if column.field not in sheet.fields:
+        if column.field not in sheet.fields or column.export_only:
             continue  # a missing optional column leaves the stored values alone
         raw = row.cells.get(column.field)
         if raw is None:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict
@@ -14,20 +15,33 @@ from qingshan.exchange.models import ImportJob
 from qingshan.permits.models import AnnualCap, PermitLimit
 from qingshan.permits.selectors import permit_list
 from qingshan.registry import selectors as registry
+from qingshan.registry.choices import RecordState
 from qingshan.registry.services import ENTERPRISE_FIELDS
 
 AnyUser = User | AnonymousUser
 Row = dict[str, Any]
+ALL = RecordState.ALL  # retired records are exported too, marked (issue 15)
+
+
+def _retirement(obj: Model) -> Row:
+    at = getattr(obj, "retired_at", None)
+    if at is None:
+        return {}
+    return {
+        "retired_at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
+        "retired_reason": getattr(obj, "retired_reason", ""),
+    }
 
 
 def _enterprises(user: AnyUser) -> Iterator[Row]:
-    for e in registry.enterprise_list(user=user).order_by("credit_code"):
-        yield {name: getattr(e, name) for name in ENTERPRISE_FIELDS}
+    for e in registry.enterprise_list(user=user, state=ALL).order_by("credit_code"):
+        yield {name: getattr(e, name) for name in ENTERPRISE_FIELDS} | _retirement(e)
 
 
 def _outlets(user: AnyUser) -> Iterator[Row]:
-    for o in registry.outlet_list(user=user).order_by("enterprise__credit_code", "code"):
-        yield {
+    qs = registry.outlet_list(user=user, state=ALL)
+    for o in qs.order_by("enterprise__credit_code", "code"):
+        yield _retirement(o) | {
             "credit_code": o.enterprise.credit_code,
             "code": o.code,
             "name": o.name,
@@ -38,9 +52,9 @@ def _outlets(user: AnyUser) -> Iterator[Row]:
 
 
 def _points(user: AnyUser) -> Iterator[Row]:
-    qs = registry.point_list(user=user)
+    qs = registry.point_list(user=user, state=ALL)
     for p in qs.order_by("outlet__enterprise__credit_code", "outlet__code", "name"):
-        yield {
+        yield _retirement(p) | {
             "credit_code": p.site_outlet.enterprise.credit_code,
             "outlet_code": p.site_outlet.code,
             "name": p.name,
@@ -50,8 +64,8 @@ def _points(user: AnyUser) -> Iterator[Row]:
 
 def _devices(user: AnyUser) -> Iterator[Row]:
     # never the password: only its digest is stored, and it is not exported
-    for d in registry.device_list(user=user):
-        yield {
+    for d in registry.device_list(user=user, state=ALL):
+        yield _retirement(d) | {
             "credit_code": d.point.site_outlet.enterprise.credit_code,
             "outlet_code": d.point.site_outlet.code,
             "point_name": d.point.name,

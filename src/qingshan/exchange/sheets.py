@@ -49,6 +49,8 @@ class Column:
     choices: type[models.TextChoices] | None = None
     help: str = ""
     width: int = 16
+    # written by the export, ignored by the import (a record's retirement, issue 15)
+    export_only: bool = False
 
     @property
     def title(self) -> str:
@@ -83,6 +85,14 @@ def _choice_pairs(choices: type[models.TextChoices]) -> tuple[tuple[str, str], .
 
 
 CREDIT_CODE_HELP = "18 位，含校验码；请把该列设为文本格式"
+RETIRED_HELP = (
+    "导出时标注已注销的记录，导入时忽略此列：注销和恢复只在页面或接口上操作；"
+    "导入不会修改或恢复已注销的记录"
+)
+RETIREMENT = (
+    Column("注销时间", "retired_at", TEXT, export_only=True, help=RETIRED_HELP, width=18),
+    Column("注销原因", "retired_reason", TEXT, export_only=True, help=RETIRED_HELP, width=24),
+)
 
 ENTERPRISES = Sheet(
     kind="enterprises",
@@ -100,6 +110,7 @@ ENTERPRISES = Sheet(
         Column("联系人", "contact_name"),
         Column("联系电话", "contact_phone", CODE),
         Column("联系邮箱", "contact_email", width=24),
+        *RETIREMENT,
     ),
 )
 
@@ -114,6 +125,7 @@ OUTLETS = Sheet(
         Column("类别", "medium", CHOICE, True, choices=Medium),
         Column("类型", "kind", CHOICE, True, choices=OutletKind),
         Column("排放方式", "emission_mode", CHOICE, keep_when_empty=True, choices=EmissionMode),
+        *RETIREMENT,
     ),
 )
 
@@ -132,6 +144,7 @@ POINTS = Sheet(
             help="HJ 212-2017 附录 B 编码，用逗号分隔，如 a21026,a21002",
             width=36,
         ),
+        *RETIREMENT,
     ),
 )
 
@@ -158,6 +171,7 @@ DEVICES = Sheet(
             keep_when_empty=True,
             help="新建数采仪必填；已有数采仪留空表示不修改，填写表示重置。导出文件不含密码",
         ),
+        *RETIREMENT,
     ),
 )
 

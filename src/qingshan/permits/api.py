@@ -6,11 +6,11 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from qingshan.core.api import api_user
+from qingshan.core.api import ErrorOut, api_user
 from qingshan.permits import selectors, services
 from qingshan.permits.models import Permit
 from qingshan.permits.schemas import PermitIn, PermitOut, PermitPatch
-from qingshan.registry.api import resolve
+from qingshan.registry.api import conflicts_as_409, resolve
 from qingshan.registry.selectors import enterprise_get, outlet_get
 
 router = Router(tags=["permits"])
@@ -74,7 +74,14 @@ def permit_update(request: HttpRequest, pk: int, payload: PermitPatch) -> Permit
     return _prefetched(permit)
 
 
-@router.delete("/permits/{int:pk}", response={204: None})
+@router.delete(
+    "/permits/{int:pk}",
+    response={204: None, 409: ErrorOut},
+    description="删除误录且尚未生效的许可证（连同限值与许可排放量，逐行记入审计日志）。"
+    "有效期已开始的许可证是判定依据，不能删除：答复 409 has_history，"
+    "请将状态改为 revoked（已撤销）。",
+)
+@conflicts_as_409
 def permit_delete(request: HttpRequest, pk: int) -> Status[None]:
     services.permit_delete(
         user=api_user(request), permit=selectors.permit_get(user=request.user, pk=pk)

@@ -19,7 +19,7 @@ class Permit(AuditedModel):
 
     number = models.CharField(_("许可证编号"), max_length=40, unique=True)
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("排污单位"), on_delete=models.CASCADE, related_name="permits"
+        Enterprise, verbose_name=_("排污单位"), on_delete=models.PROTECT, related_name="permits"
     )
     permit_class = models.CharField(_("管理类别"), max_length=16, choices=PermitClass.choices)
     valid_from = models.DateField(_("有效期起"))
@@ -63,7 +63,7 @@ class PermitLimit(AuditedModel):
         Permit, verbose_name=_("许可证"), on_delete=models.CASCADE, related_name="limits"
     )
     outlet = models.ForeignKey(
-        Outlet, verbose_name=_("排放口"), on_delete=models.CASCADE, related_name="limits"
+        Outlet, verbose_name=_("排放口"), on_delete=models.PROTECT, related_name="limits"
     )
     factor_code = models.CharField(_("因子编码"), max_length=8, validators=[validate_factor_code])
     limit = models.DecimalField(_("限值"), max_digits=14, decimal_places=4)

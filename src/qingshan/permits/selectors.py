@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict
@@ -47,3 +48,9 @@ def limits_in_force(*, outlet_id: int, on: dt.date) -> QuerySet[PermitLimit]:
         permit__valid_from__lte=on,
         permit__valid_to__gte=on,
     ).select_related("permit")
+
+
+def permits_begun(qs: QuerySet[Permit], *, today: dt.date | None = None) -> QuerySet[Permit]:
+    """The permits of ``qs`` whose validity has begun: data were judged against their
+    limits from then on, whatever their status now, so they are history (never deleted)."""
+    return qs.filter(valid_from__lte=today or timezone.localdate())

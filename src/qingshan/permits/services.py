@@ -17,6 +17,8 @@ from qingshan.core.permissions import require_edit
 from qingshan.core.services import instance_apply
 from qingshan.permits.choices import PermitStatus
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
+from qingshan.permits.selectors import permits_begun
+from qingshan.registry.services import RecordConflict
 
 PERMIT_FIELDS = frozenset(
     {"number", "enterprise", "permit_class", "valid_from", "valid_to", "status"}
@@ -98,7 +100,17 @@ def permit_save(
 
 @transaction.atomic
 def permit_delete(*, user: User, permit: Permit) -> None:
+    """Delete a permit entered by mistake, with its limits and caps (each row audited).
+
+    A permit whose validity has begun is history (``permits_begun``): refused with
+    ``RecordConflict`` (code ``has_history``); it is revoked instead (status 已撤销)."""
     require_edit(user, permit.enterprise.region_code, what=Permit._meta.verbose_name)
+    if permits_begun(Permit.objects.filter(pk=permit.pk)).exists():
+        raise RecordConflict(
+            _("许可证 %(number)s 已生效过，数据曾据其限值判定，不能删除；请将状态改为“已撤销”")
+            % {"number": permit.number},
+            code="has_history",
+        )
     event_record(
         topic="permits.permit.deleted", aggregate=permit, payload={"number": permit.number}
     )

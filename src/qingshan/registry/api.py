@@ -1,14 +1,20 @@
-"""Registry endpoints: thin adapters over selectors (reads) and services (writes)."""
+"""Registry endpoints: thin adapters over selectors (reads) and services (writes).
 
+A record with history is retired (``POST …/retire``), never deleted: ``DELETE`` answers
+409 ``has_history`` for it, and a retired record answers 409 ``retired`` to edits.
+"""
+
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from qingshan.core.api import api_user
-from qingshan.registry import selectors, services
+from qingshan.core.api import ErrorOut, api_user
+from qingshan.registry import retirement, selectors, services
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 from qingshan.registry.schemas import (
     DeviceIn,
@@ -23,9 +29,28 @@ from qingshan.registry.schemas import (
     PointIn,
     PointOut,
     PointPatch,
+    RecordStateFilter,
+    RetireIn,
 )
 
 router = Router(tags=["registry"])
+
+CONFLICT = {409: ErrorOut}
+
+
+def conflicts_as_409(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A ``RecordConflict`` (history, retired) answers 409 with its code, in the API's
+    one error shape; other refusals keep their own status."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(request, *args, **kwargs)
+        except services.RecordConflict as exc:
+            message = " ".join(exc.messages)
+            return Status(409, {"error": {"code": exc.code, "message": message, "fields": {}}})
+
+    return wrapper
 
 
 def resolve(getter: Any, request: HttpRequest, pk: int | None, field: str) -> Any:
@@ -44,7 +69,7 @@ def with_parent(
     return body
 
 
-class EnterpriseFilter(Schema):
+class EnterpriseFilter(RecordStateFilter):
     q: str = ""
     region_code: str = ""
     industry_code: str = ""
@@ -67,7 +92,8 @@ def enterprise_get(request: HttpRequest, pk: int) -> Enterprise:
     return selectors.enterprise_get(user=request.user, pk=pk)
 
 
-@router.patch("/enterprises/{int:pk}", response=EnterpriseOut)
+@router.patch("/enterprises/{int:pk}", response={200: EnterpriseOut, **CONFLICT})
+@conflicts_as_409
 def enterprise_update(request: HttpRequest, pk: int, payload: EnterprisePatch) -> Enterprise:
     enterprise = selectors.enterprise_get(user=request.user, pk=pk)
     return services.enterprise_update(
@@ -75,14 +101,57 @@ def enterprise_update(request: HttpRequest, pk: int, payload: EnterprisePatch) -
     )
 
 
-@router.delete("/enterprises/{int:pk}", response={204: None})
-def enterprise_delete(request: HttpRequest, pk: int) -> Status[None]:
-    enterprise = selectors.enterprise_get(user=request.user, pk=pk)
-    services.enterprise_delete(user=api_user(request), enterprise=enterprise)
+DELETE_DESCRIPTION = (
+    "删除误建且没有任何历史的记录（连同其下级记录，每一行都记入审计日志）。"
+    "已有历史（报警、企业申报、监测数据、原始报文、连接记录、督办案件、已生效的许可证等）的记录"
+    "不能删除：答复 409 has_history，请改用 retire 注销。"
+)
+RETIRE_DESCRIPTION = (
+    "注销记录：保留全部历史（报警、数据、申报、案件仍可查看），不再接收新数据、不能修改；"
+    "下级记录一并注销，数采仪同时停用。已注销的答复 409 retired。"
+)
+REINSTATE_DESCRIPTION = (
+    "恢复一次注销：该记录及与其同时注销的下级记录恢复在用；数采仪仍为停用，需另行启用。"
+    "上级已注销时答复 409 parent_retired。"
+)
+
+
+def _delete(request: HttpRequest, obj: Any) -> Status[None]:
+    retirement.record_delete(user=api_user(request), obj=obj)
     return Status(204, None)
 
 
-class ChildFilter(Schema):
+@router.delete(
+    "/enterprises/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION
+)
+@conflicts_as_409
+def enterprise_delete(request: HttpRequest, pk: int) -> Status[None]:
+    return _delete(request, selectors.enterprise_get(user=request.user, pk=pk))
+
+
+@router.post(
+    "/enterprises/{int:pk}/retire",
+    response={200: EnterpriseOut, **CONFLICT},
+    description=RETIRE_DESCRIPTION,
+)
+@conflicts_as_409
+def enterprise_retire(request: HttpRequest, pk: int, payload: RetireIn) -> Enterprise:
+    obj = selectors.enterprise_get(user=request.user, pk=pk)
+    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
+
+
+@router.post(
+    "/enterprises/{int:pk}/reinstate",
+    response={200: EnterpriseOut, **CONFLICT},
+    description=REINSTATE_DESCRIPTION,
+)
+@conflicts_as_409
+def enterprise_reinstate(request: HttpRequest, pk: int) -> Enterprise:
+    obj = selectors.enterprise_get(user=request.user, pk=pk)
+    return retirement.record_reinstate(user=api_user(request), obj=obj)
+
+
+class ChildFilter(RecordStateFilter):
     q: str = ""
     enterprise_id: int | None = None
 
@@ -104,7 +173,8 @@ def outlet_get(request: HttpRequest, pk: int) -> Outlet:
     return selectors.outlet_get(user=request.user, pk=pk)
 
 
-@router.patch("/outlets/{int:pk}", response=OutletOut)
+@router.patch("/outlets/{int:pk}", response={200: OutletOut, **CONFLICT})
+@conflicts_as_409
 def outlet_update(request: HttpRequest, pk: int, payload: OutletPatch) -> Outlet:
     outlet = selectors.outlet_get(user=request.user, pk=pk)
     data = with_parent(
@@ -113,12 +183,34 @@ def outlet_update(request: HttpRequest, pk: int, payload: OutletPatch) -> Outlet
     return services.outlet_save(user=api_user(request), outlet=outlet, data=data)
 
 
-@router.delete("/outlets/{int:pk}", response={204: None})
+@router.delete(
+    "/outlets/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION
+)
+@conflicts_as_409
 def outlet_delete(request: HttpRequest, pk: int) -> Status[None]:
-    services.record_delete(
-        user=api_user(request), obj=selectors.outlet_get(user=request.user, pk=pk)
-    )
-    return Status(204, None)
+    return _delete(request, selectors.outlet_get(user=request.user, pk=pk))
+
+
+@router.post(
+    "/outlets/{int:pk}/retire",
+    response={200: OutletOut, **CONFLICT},
+    description=RETIRE_DESCRIPTION,
+)
+@conflicts_as_409
+def outlet_retire(request: HttpRequest, pk: int, payload: RetireIn) -> Outlet:
+    obj = selectors.outlet_get(user=request.user, pk=pk)
+    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
+
+
+@router.post(
+    "/outlets/{int:pk}/reinstate",
+    response={200: OutletOut, **CONFLICT},
+    description=REINSTATE_DESCRIPTION,
+)
+@conflicts_as_409
+def outlet_reinstate(request: HttpRequest, pk: int) -> Outlet:
+    obj = selectors.outlet_get(user=request.user, pk=pk)
+    return retirement.record_reinstate(user=api_user(request), obj=obj)
 
 
 class PointFilter(ChildFilter):
@@ -144,19 +236,40 @@ def point_get(request: HttpRequest, pk: int) -> MonitoringPoint:
     return selectors.point_get(user=request.user, pk=pk)
 
 
-@router.patch("/points/{int:pk}", response=PointOut)
+@router.patch("/points/{int:pk}", response={200: PointOut, **CONFLICT})
+@conflicts_as_409
 def point_update(request: HttpRequest, pk: int, payload: PointPatch) -> MonitoringPoint:
     point = selectors.point_get(user=request.user, pk=pk)
     data = with_parent(request, payload.dict(exclude_unset=True), "outlet", selectors.outlet_get)
     return services.point_save(user=api_user(request), point=point, data=data)
 
 
-@router.delete("/points/{int:pk}", response={204: None})
+@router.delete("/points/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION)
+@conflicts_as_409
 def point_delete(request: HttpRequest, pk: int) -> Status[None]:
-    services.record_delete(
-        user=api_user(request), obj=selectors.point_get(user=request.user, pk=pk)
-    )
-    return Status(204, None)
+    return _delete(request, selectors.point_get(user=request.user, pk=pk))
+
+
+@router.post(
+    "/points/{int:pk}/retire",
+    response={200: PointOut, **CONFLICT},
+    description=RETIRE_DESCRIPTION,
+)
+@conflicts_as_409
+def point_retire(request: HttpRequest, pk: int, payload: RetireIn) -> MonitoringPoint:
+    obj = selectors.point_get(user=request.user, pk=pk)
+    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
+
+
+@router.post(
+    "/points/{int:pk}/reinstate",
+    response={200: PointOut, **CONFLICT},
+    description=REINSTATE_DESCRIPTION,
+)
+@conflicts_as_409
+def point_reinstate(request: HttpRequest, pk: int) -> MonitoringPoint:
+    obj = selectors.point_get(user=request.user, pk=pk)
+    return retirement.record_reinstate(user=api_user(request), obj=obj)
 
 
 class DeviceFilter(ChildFilter):
@@ -184,7 +297,8 @@ def device_get(request: HttpRequest, pk: int) -> Device:
     return selectors.device_get(user=request.user, pk=pk)
 
 
-@router.patch("/devices/{int:pk}", response=DeviceOut)
+@router.patch("/devices/{int:pk}", response={200: DeviceOut, **CONFLICT})
+@conflicts_as_409
 def device_update(request: HttpRequest, pk: int, payload: DevicePatch) -> Device:
     device = selectors.device_get(user=request.user, pk=pk)
     data = with_parent(request, payload.dict(exclude_unset=True), "point", selectors.point_get)
@@ -192,9 +306,31 @@ def device_update(request: HttpRequest, pk: int, payload: DevicePatch) -> Device
     return services.device_save(user=api_user(request), device=device, data=data, password=password)
 
 
-@router.delete("/devices/{int:pk}", response={204: None})
+@router.delete(
+    "/devices/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION
+)
+@conflicts_as_409
 def device_delete(request: HttpRequest, pk: int) -> Status[None]:
-    services.record_delete(
-        user=api_user(request), obj=selectors.device_get(user=request.user, pk=pk)
-    )
-    return Status(204, None)
+    return _delete(request, selectors.device_get(user=request.user, pk=pk))
+
+
+@router.post(
+    "/devices/{int:pk}/retire",
+    response={200: DeviceOut, **CONFLICT},
+    description=RETIRE_DESCRIPTION,
+)
+@conflicts_as_409
+def device_retire(request: HttpRequest, pk: int, payload: RetireIn) -> Device:
+    obj = selectors.device_get(user=request.user, pk=pk)
+    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
+
+
+@router.post(
+    "/devices/{int:pk}/reinstate",
+    response={200: DeviceOut, **CONFLICT},
+    description=REINSTATE_DESCRIPTION,
+)
+@conflicts_as_409
+def device_reinstate(request: HttpRequest, pk: int) -> Device:
+    obj = selectors.device_get(user=request.user, pk=pk)
+    return retirement.record_reinstate(user=api_user(request), obj=obj)

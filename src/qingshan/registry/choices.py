@@ -15,3 +15,11 @@ class OutletKind(models.TextChoices):
 class EmissionMode(models.TextChoices):
     DUCTED = "ducted", _("有组织")
     FUGITIVE = "fugitive", _("无组织")
+
+
+class RecordState(models.TextChoices):
+    """Which registry records a list shows: in use (the default), retired, or both."""
+
+    ACTIVE = "active", _("在用")
+    RETIRED = "retired", _("已注销")
+    ALL = "all", _("全部")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +17,45 @@ from qingshan.registry.validators import (
 )
 
 OFFLINE_AFTER_MAX_MINUTES = 7 * 24 * 60  # a daily-data logger with days of slack
+RETIRED_REASON_MAX = 300
 
 
-class Enterprise(AuditedModel):
+class Retirable(models.Model):
+    """A regulated record that is retired (注销), never hard-deleted, once it has history.
+
+    A retired record stays readable with its alarms, data and declarations; it takes no
+    new data and no edits until it is reinstated (``qingshan.registry.retirement``).
+    """
+
+    retired_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    retired_reason = models.CharField(_("注销原因"), max_length=RETIRED_REASON_MAX, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("注销人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+def retirement_complete(prefix: str) -> models.CheckConstraint:
+    """A retired record has a reason; an active one has none (reinstating clears it)."""
+    return models.CheckConstraint(
+        name=f"{prefix}_retirement_complete",
+        condition=models.Q(retired_at__isnull=True, retired_reason="")
+        | (models.Q(retired_at__isnull=False) & ~models.Q(retired_reason="")),
+    )
+
+
+class Enterprise(Retirable, AuditedModel):
     """A regulated enterprise (排污单位), identified by its unified social credit code."""
 
     SCOPE_ENTERPRISE = ""
@@ -58,19 +95,22 @@ class Enterprise(AuditedModel):
                 condition=models.Q(latitude__isnull=True)
                 | models.Q(latitude__gte=-90, latitude__lte=90),
             ),
+            retirement_complete("enterprise"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Outlet(AuditedModel):
+class Outlet(Retirable, AuditedModel):
     """A discharge outlet (排放口) of an enterprise, numbered as in its permit (DA001, DW001)."""
 
     SCOPE_ENTERPRISE = "enterprise"
 
+    # PROTECT: the registry's services remove children one by one, audited, and only
+    # when none has history (qingshan.registry.retirement)
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("排污单位"), on_delete=models.CASCADE, related_name="outlets"
+        Enterprise, verbose_name=_("排污单位"), on_delete=models.PROTECT, related_name="outlets"
     )
     code = models.CharField(_("排放口编号"), max_length=32)
     name = models.CharField(_("名称"), max_length=100)
@@ -92,13 +132,14 @@ class Outlet(AuditedModel):
             models.CheckConstraint(
                 name="outlet_kind_valid", condition=models.Q(kind__in=OutletKind.values)
             ),
+            retirement_complete("outlet"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
 
-class MonitoringPoint(AuditedModel):
+class MonitoringPoint(Retirable, AuditedModel):
     """A monitoring point (监控点) with the HJ 212 factors it measures: at an enterprise's
     outlet, or, with no outlet, an ambient point owned by an air-quality station or a
     surface-water section of ``qingshan.quality`` (docs/adr/0013). Enterprise lists and
@@ -109,7 +150,7 @@ class MonitoringPoint(AuditedModel):
     outlet = models.ForeignKey(
         Outlet,
         verbose_name=_("排放口"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,  # as Outlet.enterprise
         related_name="points",
         null=True,  # an ambient point has none; forms and services still require one
     )
@@ -122,6 +163,7 @@ class MonitoringPoint(AuditedModel):
         ordering = ["outlet_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["outlet", "name"], name="point_name_unique"),
+            retirement_complete("point"),
         ]
 
     def __str__(self) -> str:
@@ -138,7 +180,7 @@ class MonitoringPoint(AuditedModel):
         return self.outlet
 
 
-class Device(AuditedModel):
+class Device(Retirable, AuditedModel):
     """A data logger (数采仪) identified by its MN, sending HJ 212 for one monitoring point.
 
     The access password is stored as a salted SHA-256 digest (docs/adr/0004): the
@@ -148,6 +190,9 @@ class Device(AuditedModel):
 
     SCOPE_ENTERPRISE = "point__outlet__enterprise"
 
+    # CASCADE, unlike the registry's other parents: an air station's or water section's
+    # point goes with its logger (qingshan.quality); a logger's evidence is guarded where
+    # it lies (DeviceSession PROTECTs; raw packets are checked by the registry's services)
     point = models.ForeignKey(
         MonitoringPoint, verbose_name=_("监控点"), on_delete=models.CASCADE, related_name="devices"
     )
@@ -155,6 +200,7 @@ class Device(AuditedModel):
         _("设备唯一标识 MN"), max_length=24, unique=True, validators=[validate_mn]
     )
     password_digest = models.CharField(_("访问密码摘要"), max_length=100)
+    # may send: the gateway refuses a logger that is not; a retired logger never is
     is_active = models.BooleanField(_("启用"), default=True)
     # A logger that sends only hourly or daily data is silent between packets by design;
     # the jurisdiction's rule (monitoring.offline_after_minutes) would call it offline.
@@ -170,6 +216,13 @@ class Device(AuditedModel):
         verbose_name = _("数采仪")
         verbose_name_plural = _("数采仪")
         ordering = ["mn"]
+        constraints = [
+            retirement_complete("device"),
+            models.CheckConstraint(
+                name="device_retired_inactive",
+                condition=models.Q(retired_at__isnull=True) | models.Q(is_active=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.mn

@@ -1,10 +1,39 @@
 """API shapes of the registry (django-ninja schemas)."""
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
 
-from qingshan.registry.choices import EmissionMode, Medium, OutletKind
+from qingshan.registry.choices import EmissionMode, Medium, OutletKind, RecordState
+from qingshan.registry.models import RETIRED_REASON_MAX
+
+
+class RecordStateFilter(Schema):
+    state: RecordState = Field(
+        RecordState.ACTIVE,
+        description="active：在用（默认）；retired：已注销；all：全部。已注销的记录仍可按编号读取",
+    )
+
+
+class RetireIn(Schema):
+    reason: str = Field(
+        ..., min_length=1, max_length=RETIRED_REASON_MAX, description="注销原因，必填"
+    )
+
+
+class RetirementOut(Schema):
+    """Set when the record is retired (注销): it stays readable, takes no new data or edits."""
+
+    retired_at: dt.datetime | None = Field(None, description="注销时间；null 表示在用")
+    retired_reason: str = Field("", description="注销原因")
+    retired_by: str | None = Field(None, description="注销人（用户名）")
+
+    @staticmethod
+    def resolve_retired_by(obj: Any) -> str | None:
+        user = obj.retired_by if obj.retired_by_id else None
+        return user.get_username() if user is not None else None
 
 
 class EnterpriseIn(Schema):
@@ -35,7 +64,7 @@ class EnterprisePatch(Schema):
     contact_email: str | None = None
 
 
-class EnterpriseOut(EnterpriseIn):
+class EnterpriseOut(EnterpriseIn, RetirementOut):
     id: int
 
 
@@ -57,7 +86,7 @@ class OutletPatch(Schema):
     emission_mode: EmissionMode | None = None
 
 
-class OutletOut(OutletIn):
+class OutletOut(OutletIn, RetirementOut):
     id: int
 
 
@@ -73,7 +102,7 @@ class PointPatch(Schema):
     factors: list[str] | None = None
 
 
-class PointOut(PointIn):
+class PointOut(PointIn, RetirementOut):
     id: int
 
 
@@ -97,9 +126,9 @@ class DevicePatch(Schema):
     )
 
 
-class DeviceOut(Schema):
+class DeviceOut(RetirementOut):
     id: int
     point_id: int
     mn: str
-    is_active: bool
+    is_active: bool = Field(..., description="可以上传数据；已注销的数采仪总是 false")
     offline_after_minutes: int | None

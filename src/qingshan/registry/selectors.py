@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict
+from qingshan.registry.choices import RecordState
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 
 AnyUser = User | AnonymousUser
+M = TypeVar("M", Enterprise, Outlet, MonitoringPoint, Device)
+
+
+def in_state(qs: QuerySet[M], state: str) -> QuerySet[M]:
+    """Lists show records in use unless asked for retired ones (``RecordState``); a single
+    record (the ``*_get`` selectors) is found whatever its state: history stays readable."""
+    if state == RecordState.ALL:
+        return qs.select_related("retired_by")
+    if state == RecordState.RETIRED:
+        return qs.filter(retired_at__isnull=False).select_related("retired_by")
+    return qs.filter(retired_at__isnull=True)
 
 
 def enterprise_list(
@@ -19,8 +33,9 @@ def enterprise_list(
     region_code: str = "",
     industry_code: str = "",
     is_key_discharger: bool | None = None,
+    state: str = RecordState.ACTIVE,
 ) -> QuerySet[Enterprise]:
-    qs = restrict(Enterprise.objects.all(), user)
+    qs = in_state(restrict(Enterprise.objects.all(), user), state)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q) | Q(address__icontains=q))
     if region_code:
@@ -43,9 +58,13 @@ def enterprise_with_counts(*, user: AnyUser) -> QuerySet[Enterprise]:
 
 
 def outlet_list(
-    *, user: AnyUser, enterprise_id: int | None = None, q: str = ""
+    *,
+    user: AnyUser,
+    enterprise_id: int | None = None,
+    q: str = "",
+    state: str = RecordState.ACTIVE,
 ) -> QuerySet[Outlet]:
-    qs = restrict(Outlet.objects.select_related("enterprise"), user)
+    qs = in_state(restrict(Outlet.objects.select_related("enterprise"), user), state)
     if enterprise_id:
         qs = qs.filter(enterprise_id=enterprise_id)
     if q:
@@ -72,9 +91,14 @@ def _enterprise_devices() -> QuerySet[Device]:
 
 
 def point_list(
-    *, user: AnyUser, outlet_id: int | None = None, enterprise_id: int | None = None, q: str = ""
+    *,
+    user: AnyUser,
+    outlet_id: int | None = None,
+    enterprise_id: int | None = None,
+    q: str = "",
+    state: str = RecordState.ACTIVE,
 ) -> QuerySet[MonitoringPoint]:
-    qs = restrict(_enterprise_points(), user)
+    qs = in_state(restrict(_enterprise_points(), user), state)
     if outlet_id:
         qs = qs.filter(outlet_id=outlet_id)
     if enterprise_id:
@@ -89,9 +113,14 @@ def point_get(*, user: AnyUser, pk: int) -> MonitoringPoint:
 
 
 def device_list(
-    *, user: AnyUser, point_id: int | None = None, enterprise_id: int | None = None, q: str = ""
+    *,
+    user: AnyUser,
+    point_id: int | None = None,
+    enterprise_id: int | None = None,
+    q: str = "",
+    state: str = RecordState.ACTIVE,
 ) -> QuerySet[Device]:
-    qs = restrict(_enterprise_devices(), user)
+    qs = in_state(restrict(_enterprise_devices(), user), state)
     if point_id:
         qs = qs.filter(point_id=point_id)
     if enterprise_id:

@@ -14,7 +14,7 @@ from qingshan.core.outbox import event_record
 from qingshan.core.permissions import require_edit
 from qingshan.core.services import instance_apply
 from qingshan.registry.factors import validate_factor_codes
-from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet, Retirable
 from qingshan.registry.passwords import device_password_digest
 
 ENTERPRISE_FIELDS = frozenset(
@@ -58,28 +58,38 @@ def enterprise_create(*, user: User, data: Mapping[str, Any]) -> Enterprise:
 def enterprise_update(*, user: User, enterprise: Enterprise, data: Mapping[str, Any]) -> Enterprise:
     changes = _only(data, ENTERPRISE_FIELDS)
     require_edit(user, enterprise.region_code, what=Enterprise._meta.verbose_name)
+    refuse_retired(enterprise)
     if "region_code" in changes:
         require_edit(user, str(changes["region_code"]), what=Enterprise._meta.verbose_name)
     return instance_apply(enterprise, changes)
 
 
-@transaction.atomic
-def enterprise_delete(*, user: User, enterprise: Enterprise) -> None:
-    require_edit(user, enterprise.region_code, what=Enterprise._meta.verbose_name)
-    event_record(
-        topic="registry.enterprise.deleted",
-        aggregate=enterprise,
-        payload={"credit_code": enterprise.credit_code},
-    )
-    enterprise.delete()
-
-
-def _enterprise_of(obj: Outlet | MonitoringPoint | Device) -> Enterprise:
+def enterprise_of(obj: Enterprise | Outlet | MonitoringPoint | Device) -> Enterprise:
+    if isinstance(obj, Enterprise):
+        return obj
     if isinstance(obj, Device):
         return obj.point.site_outlet.enterprise
     if isinstance(obj, MonitoringPoint):
         return obj.site_outlet.enterprise
     return obj.enterprise
+
+
+class RecordConflict(ValidationError):
+    """A change the record's state forbids: it has history (so it cannot be deleted), or
+    it is retired (so it takes no edits). The API answers 409 with ``code``."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code)
+
+
+def refuse_retired(obj: Retirable) -> None:
+    """A retired record is kept as it was when it was retired, until it is reinstated."""
+    if obj.pk and obj.retired_at is not None:
+        raise RecordConflict(
+            _("%(kind)s“%(name)s”已注销，不能修改；如需修改请先恢复")
+            % {"kind": obj._meta.verbose_name, "name": obj},
+            code="retired",
+        )
 
 
 def _check_parents(
@@ -92,8 +102,15 @@ def _check_parents(
     if not parents or parents[-1] is None:
         raise ValidationError({f"{key}_id": _("必填")})
     for parent in parents:
-        enterprise = parent if isinstance(parent, Enterprise) else _enterprise_of(parent)
-        require_edit(user, enterprise.region_code, what=what)
+        require_edit(user, enterprise_of(parent).region_code, what=what)
+    refuse_retired(obj)
+    if parents[-1].retired_at is not None:
+        raise ValidationError(
+            {
+                f"{key}_id": _("%(kind)s“%(name)s”已注销，不能在其下新建或移入记录")
+                % {"kind": parents[-1]._meta.verbose_name, "name": parents[-1]}
+            }
+        )
 
 
 @transaction.atomic
@@ -133,9 +150,3 @@ def device_save(
     elif not device.pk:
         raise ValidationError({"password": _("新建数采仪必须设置访问密码")})
     return instance_apply(device, changes)
-
-
-@transaction.atomic
-def record_delete(*, user: User, obj: Outlet | MonitoringPoint | Device) -> None:
-    require_edit(user, _enterprise_of(obj).region_code, what=obj._meta.verbose_name)
-    obj.delete()

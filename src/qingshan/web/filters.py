@@ -16,6 +16,7 @@ from qingshan.core.models import User
 from qingshan.permits.choices import PermitClass, PermitStatus
 from qingshan.permits.selectors import permit_list
 from qingshan.registry import selectors as registry
+from qingshan.registry.choices import RecordState
 from qingshan.web.forms import StyledForm
 from qingshan.web.helpers import region_labels
 
@@ -25,7 +26,7 @@ YES_NO = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
 def region_choices(user: User) -> list[tuple[str, Any]]:
     """The county codes that enterprises in the user's scope are registered in."""
     codes = (
-        registry.enterprise_list(user=user)
+        registry.enterprise_list(user=user, state=RecordState.ALL)
         .order_by("region_code")
         .values_list("region_code", flat=True)
         .distinct()
@@ -58,12 +59,25 @@ def yes_no(value: str) -> bool | None:
     return {"1": True, "0": False}.get(value)
 
 
+class RecordStateField(forms.ChoiceField):
+    """In use (the default, an empty value), retired, or all (issue 15)."""
+
+    def __init__(self) -> None:
+        choices = [("", RecordState.ACTIVE.label), *RecordState.choices[1:]]
+        super().__init__(label=_("状态"), choices=choices, required=False)
+
+
+def state_of(values: dict[str, Any]) -> str:
+    return values.get("state") or RecordState.ACTIVE
+
+
 class EnterpriseFilter(FilterForm):
     search_hint = _("名称、统一社会信用代码或地址")
     industry = forms.CharField(label=_("行业代码"), required=False)
     key = forms.ChoiceField(label=_("重点排污单位"), choices=YES_NO, required=False)
+    state = RecordStateField()
 
-    field_order = ["q", "region", "industry", "key"]
+    field_order = ["q", "region", "industry", "key", "state"]
 
     def apply(self, user: User) -> QuerySet[Any]:
         v = self.values()
@@ -73,15 +87,17 @@ class EnterpriseFilter(FilterForm):
             region_code=v.get("region", ""),
             industry_code=v.get("industry", "").strip(),
             is_key_discharger=yes_no(v.get("key", "")),
+            state=state_of(v),
         )
 
 
 class PointFilter(FilterForm):
     search_hint = _("监控点或排污单位名称")
+    state = RecordStateField()
 
     def apply(self, user: User) -> QuerySet[Any]:
         v = self.values()
-        qs = registry.point_list(user=user, q=v.get("q", "").strip())
+        qs = registry.point_list(user=user, q=v.get("q", "").strip(), state=state_of(v))
         if v.get("region"):
             qs = qs.filter(outlet__enterprise__region_code__startswith=v["region"])
         return qs
@@ -90,10 +106,11 @@ class PointFilter(FilterForm):
 class DeviceFilter(FilterForm):
     search_hint = _("MN 或排污单位名称")
     active = forms.ChoiceField(label=_("启用"), choices=YES_NO, required=False)
+    state = RecordStateField()
 
     def apply(self, user: User) -> QuerySet[Any]:
         v = self.values()
-        qs = registry.device_list(user=user, q=v.get("q", "").strip())
+        qs = registry.device_list(user=user, q=v.get("q", "").strip(), state=state_of(v))
         if v.get("region"):
             qs = qs.filter(point__outlet__enterprise__region_code__startswith=v["region"])
         active = yes_no(v.get("active", ""))

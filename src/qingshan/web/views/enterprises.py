@@ -16,14 +16,24 @@ from django.utils.translation import pgettext
 from qingshan.core.models import User
 from qingshan.core.permissions import can_edit_region
 from qingshan.permits.selectors import permit_list
+from qingshan.registry import retirement, services
 from qingshan.registry import selectors as registry
-from qingshan.registry import services
+from qingshan.registry.choices import RecordState
+from qingshan.registry.history import record_history
 from qingshan.registry.models import Enterprise
 from qingshan.web.filters import EnterpriseFilter
 from qingshan.web.forms import EnterpriseForm
 from qingshan.web.helpers import call_service, can_create, get_or_404, paginate, region_labels
 from qingshan.web.history import history_rows
-from qingshan.web.views.common import GET_POST, confirm_delete, current_user, form_page
+from qingshan.web.views.common import (
+    GET_POST,
+    confirm_delete,
+    current_user,
+    form_page,
+    history_refusal,
+    reinstate_page,
+    retire_page,
+)
 
 
 @login_required
@@ -41,11 +51,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 def enterprise_parts(user: User, enterprise: Enterprise) -> dict[str, Any]:
-    """Everything the enterprise page shows beside the enterprise itself (all scoped)."""
+    """Everything the enterprise page shows beside the enterprise itself (all scoped),
+    retired records included: they stay readable, marked as retired."""
+    pk, every = enterprise.pk, RecordState.ALL
     return {
-        "outlets": registry.outlet_list(user=user, enterprise_id=enterprise.pk),
-        "points": registry.point_list(user=user, enterprise_id=enterprise.pk),
-        "devices": registry.device_list(user=user, enterprise_id=enterprise.pk),
+        "outlets": registry.outlet_list(user=user, enterprise_id=pk, state=every),
+        "points": registry.point_list(user=user, enterprise_id=pk, state=every),
+        "devices": registry.device_list(user=user, enterprise_id=pk, state=every),
         "permits": permit_list(user=user, enterprise_id=enterprise.pk).prefetch_related(
             "limits__outlet", "annual_caps"
         ),
@@ -119,23 +131,62 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _consequences(parts: dict[str, Any], *, active_only: bool = False) -> list[tuple[str, int]]:
+    def count(qs: Any) -> int:
+        return int(qs.filter(retired_at__isnull=True).count() if active_only else qs.count())
+
+    rows = [
+        (pgettext("heading", "排放口"), count(parts["outlets"])),
+        (pgettext("heading", "监控点"), count(parts["points"])),
+        (pgettext("heading", "数采仪"), count(parts["devices"])),
+    ]
+    if not active_only:
+        rows.append((pgettext("heading", "排污许可证"), parts["permits"].count()))
+    return rows
+
+
 @login_required
 @GET_POST
 def enterprise_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     enterprise = _editable_enterprise(request, pk)
-    parts = enterprise_parts(user, enterprise)
     return confirm_delete(
         request,
         obj=enterprise,
-        delete=lambda: services.enterprise_delete(user=user, enterprise=enterprise),
+        delete=lambda: retirement.record_delete(user=user, obj=enterprise),
         cancel_url=reverse("enterprise-detail", args=[pk]),
         success_url=reverse("enterprise-list"),
-        consequences=[
-            (pgettext("heading", "排放口"), parts["outlets"].count()),
-            (pgettext("heading", "监控点"), parts["points"].count()),
-            (pgettext("heading", "数采仪"), parts["devices"].count()),
-            (pgettext("heading", "排污许可证"), parts["permits"].count()),
-        ],
+        consequences=_consequences(enterprise_parts(user, enterprise)),
+        enterprise=enterprise,
+        refusal=history_refusal(record_history(enterprise)),
+        instead=(_("注销"), reverse("enterprise-retire", args=[pk])),
+    )
+
+
+@login_required
+@GET_POST
+def enterprise_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    enterprise = _editable_enterprise(request, pk)
+    return retire_page(
+        request,
+        obj=enterprise,
+        retire=lambda reason: retirement.record_retire(user=user, obj=enterprise, reason=reason),
+        back_url=reverse("enterprise-detail", args=[pk]),
+        consequences=_consequences(enterprise_parts(user, enterprise), active_only=True),
+        enterprise=enterprise,
+    )
+
+
+@login_required
+@GET_POST
+def enterprise_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    enterprise = _editable_enterprise(request, pk)
+    return reinstate_page(
+        request,
+        obj=enterprise,
+        reinstate=lambda: retirement.record_reinstate(user=user, obj=enterprise),
+        back_url=reverse("enterprise-detail", args=[pk]),
         enterprise=enterprise,
     )

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,9 @@ from qingshan.core.models import User
 from qingshan.core.permissions import PermissionDenied, can_edit_region
 from qingshan.permits import selectors, services
 from qingshan.permits.models import Permit
+from qingshan.permits.selectors import permits_begun
 from qingshan.registry import selectors as registry
+from qingshan.registry.choices import RecordState
 from qingshan.registry.models import Enterprise
 from qingshan.web.filters import PermitFilter
 from qingshan.web.forms import AnnualCapFormSet, LimitForm, LimitFormSet, PermitForm, formset_rows
@@ -58,7 +61,7 @@ class PermitEditor:
 
     def __init__(self, request: HttpRequest, permit: Permit, enterprise: Enterprise) -> None:
         data = request.POST if request.method == "POST" else None
-        outlets = registry.outlet_list(user=current_user(request), enterprise_id=enterprise.pk)
+        outlets = self._outlets(request, permit, enterprise)
         self.form = PermitForm(data, instance=permit)
         self.limits = LimitFormSet(
             data,
@@ -67,6 +70,15 @@ class PermitEditor:
             form_kwargs={"outlets": outlets},
         )
         self.caps = AnnualCapFormSet(data, prefix="caps", initial=self._cap_rows(permit))
+
+    @staticmethod
+    def _outlets(request: HttpRequest, permit: Permit, enterprise: Enterprise) -> Any:
+        """Outlets in use, and the retired ones this permit's limits are for already."""
+        outlets = registry.outlet_list(
+            user=current_user(request), enterprise_id=enterprise.pk, state=RecordState.ALL
+        )
+        used = permit.limits.values("outlet_id") if permit.pk else []
+        return outlets.filter(Q(retired_at__isnull=True) | Q(pk__in=used))
 
     @staticmethod
     def _limit_rows(permit: Permit) -> list[dict[str, Any]]:
@@ -183,4 +195,15 @@ def permit_delete(request: HttpRequest, pk: int) -> HttpResponse:
             (_("许可排放量"), permit.annual_caps.count()),
         ],
         enterprise=permit.enterprise,
+        refusal=_refusal(permit),
+        instead=(_("修改状态"), reverse("permit-edit", args=[pk])),
+    )
+
+
+def _refusal(permit: Permit) -> str:
+    if not permits_begun(Permit.objects.filter(pk=permit.pk)).exists():
+        return ""
+    return _(
+        "该许可证已生效过，监测数据曾据其限值判定，是监管记录，不能删除；"
+        "如已作废，请将状态改为“已撤销”。"
     )

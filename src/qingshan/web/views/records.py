@@ -1,7 +1,8 @@
 """Outlets, monitoring points and data loggers: their lists and their edit pages.
 
 They are created from the enterprise page (the enterprise comes from the URL) and, once
-saved, edited and deleted through their own URLs; every page goes back to the enterprise.
+saved, edited, retired (注销), reinstated and deleted through their own URLs; every page
+goes back to the enterprise. Only a record with no history can be deleted.
 """
 
 from __future__ import annotations
@@ -21,13 +22,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from qingshan.core.permissions import can_edit_region
+from qingshan.registry import retirement, services
 from qingshan.registry import selectors as registry
-from qingshan.registry import services
+from qingshan.registry.choices import RecordState
+from qingshan.registry.history import record_history
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 from qingshan.web.filters import DeviceFilter, PointFilter
 from qingshan.web.forms import DeviceForm, DevicePasswordForm, OutletForm, PointForm
 from qingshan.web.helpers import call_service, get_or_404, paginate
-from qingshan.web.views.common import GET_POST, confirm_delete, current_user, form_page
+from qingshan.web.views.common import (
+    GET_POST,
+    confirm_delete,
+    current_user,
+    form_page,
+    history_refusal,
+    reinstate_page,
+    retire_page,
+)
 
 
 def _enterprise_url(enterprise: Enterprise, anchor: str) -> str:
@@ -109,21 +120,15 @@ def outlet_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     outlet = get_or_404(registry.outlet_get, user=user, pk=pk)
     _require_edit(request, outlet.enterprise)
-    back = _enterprise_url(outlet.enterprise, "outlets")
-    return confirm_delete(
+    return _delete_page(
         request,
-        obj=outlet,
-        delete=lambda: services.record_delete(user=user, obj=outlet),
-        cancel_url=back,
-        success_url=back,
-        consequences=[
-            (
-                pgettext("heading", "监控点"),
-                registry.point_list(user=user, outlet_id=outlet.pk).count(),
-            ),
+        "outlet",
+        outlet,
+        outlet.enterprise,
+        [
+            (pgettext("heading", "监控点"), _points_of(user, outlet).count()),
             (_("许可排放浓度限值"), outlet.limits.count()),
         ],
-        enterprise=outlet.enterprise,
     )
 
 
@@ -185,20 +190,9 @@ def point_delete(request: HttpRequest, pk: int) -> HttpResponse:
     point = get_or_404(registry.point_get, user=user, pk=pk)
     enterprise = point.site_outlet.enterprise
     _require_edit(request, enterprise)
-    back = _enterprise_url(enterprise, "points")
-    return confirm_delete(
-        request,
-        obj=point,
-        delete=lambda: services.record_delete(user=user, obj=point),
-        cancel_url=back,
-        success_url=back,
-        consequences=[
-            (
-                pgettext("heading", "数采仪"),
-                registry.device_list(user=user, point_id=point.pk).count(),
-            )
-        ],
-        enterprise=enterprise,
+    devices = _devices_of(user, point).count()
+    return _delete_page(
+        request, "point", point, enterprise, [(pgettext("heading", "数采仪"), devices)]
     )
 
 
@@ -280,14 +274,100 @@ def device_password(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @GET_POST
 def device_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
     device, enterprise = _editable_device(request, pk)
-    back = _enterprise_url(enterprise, "devices")
+    return _delete_page(request, "device", device, enterprise, [])
+
+
+# ---- delete, retire, reinstate ---------------------------------------------------------
+
+# kind → (the scoped selector, the enterprise page's section)
+RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
+    "outlet": (registry.outlet_get, "outlets"),
+    "point": (registry.point_get, "points"),
+    "device": (registry.device_get, "devices"),
+}
+
+
+def _points_of(user: Any, outlet: Outlet, state: str = RecordState.ALL) -> Any:
+    return registry.point_list(user=user, outlet_id=outlet.pk, state=state)
+
+
+def _devices_of(user: Any, point: MonitoringPoint, state: str = RecordState.ALL) -> Any:
+    return registry.device_list(user=user, point_id=point.pk, state=state)
+
+
+def _delete_page(
+    request: HttpRequest,
+    kind: str,
+    obj: Outlet | MonitoringPoint | Device,
+    enterprise: Enterprise,
+    consequences: list[tuple[str, int]],
+) -> HttpResponse:
+    user = current_user(request)
+    back = _enterprise_url(enterprise, RECORDS[kind][1])
     return confirm_delete(
         request,
-        obj=device,
-        delete=lambda: services.record_delete(user=user, obj=device),
+        obj=obj,
+        delete=lambda: retirement.record_delete(user=user, obj=obj),
         cancel_url=back,
         success_url=back,
+        consequences=consequences,
+        enterprise=enterprise,
+        refusal=history_refusal(record_history(obj)),
+        instead=(_("注销"), reverse(f"{kind}-retire", args=[obj.pk])),
+    )
+
+
+def _editable_record(request: HttpRequest, kind: str, pk: int) -> tuple[Any, Enterprise]:
+    """The record, if the user sees it (else 404) and may change it (else 403)."""
+    getter, _anchor = RECORDS[kind]
+    obj = get_or_404(getter, user=current_user(request), pk=pk)
+    enterprise = services.enterprise_of(obj)
+    _require_edit(request, enterprise)
+    return obj, enterprise
+
+
+def _active_below(user: Any, obj: Any) -> list[tuple[str, int]]:
+    """What retiring ``obj`` retires with it (records in use under it)."""
+    if isinstance(obj, Outlet):
+        points = _points_of(user, obj, RecordState.ACTIVE)
+        devices = registry.device_list(user=user, state=RecordState.ACTIVE).filter(
+            point__outlet=obj
+        )
+        return [
+            (pgettext("heading", "监控点"), points.count()),
+            (pgettext("heading", "数采仪"), devices.count()),
+        ]
+    if isinstance(obj, MonitoringPoint):
+        devices = _devices_of(user, obj, RecordState.ACTIVE)
+        return [(pgettext("heading", "数采仪"), devices.count())]
+    return []
+
+
+@login_required
+@GET_POST
+def record_retire(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    user = current_user(request)
+    obj, enterprise = _editable_record(request, kind, pk)
+    return retire_page(
+        request,
+        obj=obj,
+        retire=lambda reason: retirement.record_retire(user=user, obj=obj, reason=reason),
+        back_url=_enterprise_url(enterprise, RECORDS[kind][1]),
+        consequences=_active_below(user, obj),
+        enterprise=enterprise,
+    )
+
+
+@login_required
+@GET_POST
+def record_reinstate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    user = current_user(request)
+    obj, enterprise = _editable_record(request, kind, pk)
+    return reinstate_page(
+        request,
+        obj=obj,
+        reinstate=lambda: retirement.record_reinstate(user=user, obj=obj),
+        back_url=_enterprise_url(enterprise, RECORDS[kind][1]),
         enterprise=enterprise,
     )
