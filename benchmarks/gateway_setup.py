@@ -306,6 +306,18 @@ def verify_acknowledged(env: dict[str, str], ack_log: Path) -> dict[str, int]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def run_django(env: dict[str, str], code: str) -> str:
+    """Run ``code`` inside Django against the process's database; returns what it printed."""
+    done = subprocess.run(
+        [PYTHON, "-c", "import django; django.setup()\n" + code],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
 def free_port() -> int:
     import socket
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 
 from qingshan.hj212 import CHINA_TZ, CP, Decoder, Frame, Packet, encode_packet, format_time
 
@@ -22,7 +23,7 @@ def upload(
     value: str = "12.5",
     flag: int = 5,
 ) -> bytes:
-    when = when or dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=CHINA_TZ)
+    when = when or recent(minutes=-1)  # inside the window the gateway judges
     field = "Rtd" if cn == "2011" else "Avg"
     cp = CP.from_dict(
         {"DataTime": format_time(when)},
@@ -69,7 +70,35 @@ class Logger:
             return False
         return True
 
+    async def gone(self, timeout: float = 5.0) -> bool:
+        """Did the gateway close the connection (an end of stream, or a reset because we
+        were still sending)?"""
+        try:
+            while await asyncio.wait_for(self.reader.read(4096), timeout):
+                pass
+        except TimeoutError:
+            return False
+        except ConnectionError:
+            return True
+        return True
+
     async def close(self) -> None:
         self.writer.close()
         with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until ``predicate()`` holds (checked every 10 ms); fail after ``timeout``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {predicate}")
+        await asyncio.sleep(0.01)
+
+
+def recent(**offset: float) -> dt.datetime:
+    """A data time relative to now (China time, whole seconds): tests must not depend on
+    the day they run, and the gateway judges only data times near its clock."""
+    moment = dt.datetime.now(CHINA_TZ) + dt.timedelta(**offset)
+    return moment.replace(microsecond=0)

@@ -62,8 +62,38 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=d.max_per_peer,
         help="connections from one address (default %(default)s)",
     )
-    p.add_argument("--idle-timeout", type=float, default=d.idle_timeout)
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=d.idle_timeout,
+        help="seconds without an accepted frame before a connection is closed",
+    )
     p.add_argument("--frame-timeout", type=float, default=d.frame_timeout)
+    p.add_argument(
+        "--auth-timeout",
+        type=float,
+        default=d.auth_timeout,
+        help="seconds a new connection has to send a frame of a registered device with its"
+        " password (default %(default)s)",
+    )
+    p.add_argument(
+        "--garbage-budget",
+        type=int,
+        default=d.garbage_budget,
+        help="bytes a connection may send without an accepted frame before it is closed",
+    )
+    p.add_argument(
+        "--refusals-before-close",
+        type=int,
+        default=d.refusals_before_close,
+        help="refused packets (unknown MN, wrong password) before a connection is closed",
+    )
+    p.add_argument(
+        "--refused-cooldown",
+        type=float,
+        default=d.refused_cooldown,
+        help="seconds an MN refused too often is refused at once from the same address",
+    )
     p.add_argument(
         "--strict",
         action="store_true",
@@ -73,7 +103,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--device-refresh",
         type=float,
         default=d.device_refresh,
-        help="seconds between reloads of the device registry",
+        help="seconds between full reloads of the device registry (a safety net)",
+    )
+    p.add_argument(
+        "--device-watch",
+        type=float,
+        default=d.device_watch,
+        help="seconds between checks whether a device was added, changed or disabled",
     )
     p.add_argument(
         "--metrics-port",

@@ -20,8 +20,13 @@ MINIMUM: dict[str, float] = {
     "idle_timeout": 0.001,
     "frame_timeout": 0.001,
     "refusals_before_close": 1,
-    "refused_peer_cooldown": 0,
+    "refused_cooldown": 0,
+    "auth_timeout": 0.001,
+    "garbage_budget": 1024,
     "device_refresh": 0.001,
+    "device_watch": 0.001,
+    "unknown_mn_ttl": 0,
+    "lookups_per_second": 1,
     "metrics_port": 1,
 }
 PORT_MAX = 65535
@@ -46,12 +51,30 @@ class GatewayConfig:
     max_connections: int = 20000
     max_per_peer: int = 512  # many outlets of one enterprise share a NAT address
     max_buffer: int = 16384  # bytes buffered per connection (a frame is at most ~10 KB)
-    idle_timeout: float = 900.0  # no complete frame for this long: close
+    idle_timeout: float = 900.0  # no accepted frame for this long: close
     frame_timeout: float = 60.0  # a started frame not finished for this long: close
+    # a connection must send a frame from a registered device with its password within
+    # this long of opening; bad frames do not keep it open (a logger sends at once: its
+    # real-time data every 30–60 s, or its backlog)
+    auth_timeout: float = 120.0
+    # bytes a connection may send since its last accepted frame (or its opening) without
+    # one of them being accepted: four full frame buffers of garbage, then it is closed
+    garbage_budget: int = 65536
     refusals_before_close: int = 5  # unknown MN / wrong PW frames on one connection
-    refused_peer_cooldown: float = 10.0  # a refused peer may reconnect once per this
+    # after a connection was closed for refused frames, the same MN from the same address
+    # is refused at once for this long. Never the address alone: 4G loggers share carrier
+    # NAT addresses by the hundred, and one bad logger must not shut out its neighbours
+    refused_cooldown: float = 10.0
     lenient: bool = True  # real devices deviate (hj212.md §8); warnings are recorded
-    device_refresh: float = 30.0  # seconds between reloads of the device registry
+    # device changes reach the gateway in three ways: an unknown MN is looked up in the
+    # registry when its frame arrives (and remembered as unknown for unknown_mn_ttl, at
+    # most lookups_per_second lookups), the registry's change mark is read every
+    # device_watch seconds and the table reloaded when it moved, and the whole table is
+    # reloaded every device_refresh seconds as a safety net
+    device_refresh: float = 30.0
+    device_watch: float = 1.0
+    unknown_mn_ttl: float = 10.0
+    lookups_per_second: int = 50
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = 9213  # Prometheus /metrics; None: off
 

@@ -16,6 +16,17 @@ class GatewayMetrics:
             ["reason"],
             registry=r,
         )
+        self.connections_closed = Counter(
+            "qingshan_gateway_connections_closed_total",
+            "Connections the gateway closed, by reason (auth timeout, garbage, throttled, …)",
+            ["reason"],
+            registry=r,
+        )
+        self.lookups = Counter(
+            "qingshan_gateway_device_lookups_total",
+            "Registry lookups of an MN not loaded yet (a device registered a moment ago)",
+            registry=r,
+        )
         self.frames = Counter(
             "qingshan_gateway_frames_total",
             "Frames by verdict and command",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from qingshan.gateway.sink import ReadingRow
 from qingshan.hj212 import Packet, parse_time
@@ -19,7 +20,47 @@ UPLOADS: dict[str, tuple[int, str, str]] = {
     "2041": (DAY, "RT", ""),  # facility running time per day (RT, hours)
 }
 
+# a data time against the server's clock on arrival (monitoring.choices.DataTimeStatus)
+TIME_OK, TIME_AHEAD, TIME_BEHIND = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class DataTimeWindow:
+    """The data times the platform judges, around the server's clock on arrival (rule
+    ``monitoring.data_time_window``). Outside it a packet is stored and acknowledged, but
+    has no readings and raises, clears and derives nothing: a logger whose clock reset to
+    2000-01-01 would otherwise judge against rules not yet in force, and one dated 2099
+    would clear an open exceedance and stand as the latest value for 73 years."""
+
+    ahead: int  # seconds a data time may be after the clock (skew)
+    behind: int  # seconds it may be before (a resent backlog)
+
+    @classmethod
+    def from_rule(cls, value: dict[str, float]) -> DataTimeWindow:
+        return cls(int(value["ahead_minutes"] * 60), int(value["behind_days"] * 86400))
+
+    def status(self, data_time: int | None, received_ms: int) -> int:
+        """TIME_OK, TIME_AHEAD or TIME_BEHIND; a packet without a data time is OK (it
+        carries no readings to judge)."""
+        if data_time is None:
+            return TIME_OK
+        received = received_ms // 1000
+        if data_time > received + self.ahead:
+            return TIME_AHEAD
+        if data_time < received - self.behind:
+            return TIME_BEHIND
+        return TIME_OK
+
+
 MAX_CODE = 8  # column width of factor_code: longer codes are not factor codes
+_CONTROL = {i: "\ufffd" for i in (*range(32), 127)}
+
+
+def printable(text: str) -> str:
+    """Text for a database column: a control character becomes U+FFFD. The codec takes
+    what a logger sends, and PostgreSQL refuses a NUL in text: one such frame failed the
+    whole batch it was in. The raw packet keeps the exact bytes."""
+    return text if text.isprintable() else text.translate(_CONTROL)
 
 
 def _number(text: str | None) -> float | None:
@@ -69,7 +110,7 @@ def reading_rows(
         for key, value in group:
             code, dash, name = key.partition("-")
             if dash and 0 < len(code) <= MAX_CODE:
-                by_code.setdefault(code, {})[name] = value
+                by_code.setdefault(printable(code), {})[name] = value
     return [
         (
             point_id,
@@ -81,8 +122,8 @@ def reading_rows(
             _number(fields.get("Max")),
             _number(fields.get("Cou")),
             _number(fields.get(zs_field)) if zs_field else None,
-            (fields.get("Flag") or "")[:2],
-            (fields.get("EFlag") or "")[:8],
+            printable((fields.get("Flag") or "")[:2]),
+            printable((fields.get("EFlag") or "")[:8]),
             received_ms,
         )
         for code, fields in by_code.items()

@@ -20,21 +20,31 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from qingshan.gateway.config import GatewayConfig
 from qingshan.gateway.metrics import GatewayMetrics
-from qingshan.gateway.readings import data_time_epoch, reading_rows
-from qingshan.gateway.sink import Accepted, Batch, DeviceKey, SessionClosed, SessionOpened, Sink
+from qingshan.gateway.readings import TIME_OK, data_time_epoch, printable, reading_rows
+from qingshan.gateway.sink import (
+    Accepted,
+    Batch,
+    DeviceKey,
+    Refusal,
+    SessionClosed,
+    SessionOpened,
+    Sink,
+)
 from qingshan.gateway.writer import BatchWriter
-from qingshan.hj212 import Decoder, Frame, FrameError, answer_for
+from qingshan.hj212 import Decoder, ErrorCode, Frame, FrameError, answer_for
 from qingshan.registry.passwords import device_password_matches  # pure hashlib, no Django
 
 log = logging.getLogger("qingshan.gateway")
 
-REFUSED, FRAME_ERROR = 0, 1
+Event = Frame | FrameError
+MN_MAX = 32  # longer than any MN (24 in HJ 212-2017): not worth a registry lookup
+UNKNOWN_KEPT = 10000  # MNs remembered as unknown; a scan of random MNs cannot grow it more
 
 
 def now_ms() -> int:
@@ -53,8 +63,13 @@ class LoggerConnection(asyncio.Protocol):
         self.decoder = Decoder(lenient=gateway.config.lenient, max_buffer=gateway.config.max_buffer)
         self.device_id: int | None = None
         self.connected_ms = now_ms()
-        self.last_frame = time.monotonic()
+        self.opened = self.last_frame = time.monotonic()  # last_frame: the last accepted
+        self.authenticated = False  # a frame of a registered device with its password came
+        self.unaccepted = 0  # bytes received since the last accepted frame (garbage budget)
         self.partial_since: float | None = None
+        # events read while the registry is asked about an unknown MN: handled in order
+        # once it answers (the connection is paused meanwhile)
+        self.held: list[Event] | None = None
         self.packets = 0
         self.refusals = 0
         self.paused = False
@@ -88,21 +103,32 @@ class LoggerConnection(asyncio.Protocol):
             self.receive(data)
 
     def receive(self, data: bytes) -> None:
-        for event in self.decoder.receive_data(data):
-            self.gateway.handle_event(self, event)
-            if self.closing:
-                return
+        self.unaccepted += len(data)
+        self.handle_events(self.decoder.receive_data(data))
+        if self.closing:
+            return
+        if self.unaccepted > self.gateway.config.garbage_budget:
+            self.gateway.garbage_seen(self)
+            return
         # a started frame must finish within frame_timeout (slow-sender protection)
         if self.decoder_has_partial():
             self.partial_since = self.partial_since or time.monotonic()
         else:
             self.partial_since = None
 
-    def eof_received(self) -> bool | None:
-        if self.waiting:
-            return None  # it left before its turn: nothing of it was answered
-        for event in self.decoder.receive_data(b""):
+    def handle_events(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if self.held is not None:  # waiting for the registry: keep the order
+                self.held.append(event)
+                continue
             self.gateway.handle_event(self, event)
+            if self.closing:
+                return
+
+    def eof_received(self) -> bool | None:
+        if self.waiting or self.held is not None:
+            return None  # it left before its turn: nothing of it was answered
+        self.handle_events(self.decoder.receive_data(b""))
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -135,11 +161,16 @@ class Gateway:
         self.config = config
         self.sink = sink
         self.metrics = metrics or GatewayMetrics()
-        self.devices: Mapping[str, DeviceKey] = {}
+        self.devices: dict[str, DeviceKey] = {}
         self._verified: dict[str, str] = {}  # MN → password that matched its digest
+        self._devices_mark: object = None  # the registry's change mark when last loaded
+        self._unknown: dict[str, float] = {}  # MN → monotonic time it was looked up in vain
+        self._lookups: dict[str, list[LoggerConnection]] = {}  # MN → connections waiting
+        self._lookup_budget = (0.0, 0)  # (second, lookups made in it)
         self.connections: dict[int, LoggerConnection] = {}
         self.per_host: dict[str, int] = {}
-        self.refused_hosts: dict[str, float] = {}  # host → monotonic time of last refusal
+        # (MN as sent, host) → monotonic time its connection was closed for refused frames
+        self.refused_credentials: dict[tuple[str, str], float] = {}
         self.pending = 0
         self.holds: set[str] = set()  # why frames are not taken: pending, unjudged, stopping
         self.turns: deque[LoggerConnection] = deque()  # connections with data waiting
@@ -170,7 +201,10 @@ class Gateway:
         self._server = await self._loop.create_server(
             self._new_connection, self.config.host, self.config.port, backlog=4096
         )
-        self._tasks = [asyncio.create_task(self._housekeeping())]
+        self._tasks = [
+            asyncio.create_task(self._housekeeping()),
+            asyncio.create_task(self._watch_devices()),
+        ]
         if self.config.max_unjudged:
             self._tasks.append(asyncio.create_task(self._watch_backlog()))
         log.info(
@@ -187,11 +221,19 @@ class Gateway:
 
     def _reset_and_load(self) -> None:
         self.sink.reset_connections(now_ms=now_ms())
+        self._devices_mark = self.sink.devices_version()
         self._set_devices(self.sink.load_devices())
 
     def _set_devices(self, devices: Mapping[str, DeviceKey]) -> None:
-        self.devices = devices
+        """A new copy of the registry: what changed takes effect for the next frame."""
+        old = self.devices
+        self.devices = dict(devices)
         self._verified = {}
+        self._unknown = {}  # registered since, perhaps
+        changed = {mn for mn, key in self.devices.items() if old.get(mn) != key}
+        if changed:  # a new password or a device enabled again: its penalty is over
+            for credential in [c for c in self.refused_credentials if c[0] in changed]:
+                del self.refused_credentials[credential]
 
     async def stop(self) -> None:
         """Stop accepting, commit what was accepted, send the answers owed, then close."""
@@ -226,8 +268,6 @@ class Gateway:
             reason = "max-connections"
         elif self.per_host.get(conn.host, 0) >= cfg.max_per_peer:
             reason = "max-per-peer"
-        elif not self._throttle_allows(conn.host):
-            reason = "refused-peer"
         if reason:
             self.metrics.connections_refused.labels(reason).inc()
             conn.closing = True
@@ -238,17 +278,15 @@ class Gateway:
         self.per_host[conn.host] = self.per_host.get(conn.host, 0) + 1
         self.metrics.connections.set(len(self.connections))
 
-    def _throttle_allows(self, host: str) -> bool:
-        """A host whose connection was closed for refused packets may open one new
-        connection per cooldown; its other, well-behaved connections are left alone."""
-        last = self.refused_hosts.get(host)
-        now = time.monotonic()
-        if last is None:
-            return True
-        if now - last < self.config.refused_peer_cooldown:
-            return False
-        self.refused_hosts[host] = now  # the next one waits a full cooldown again
-        return True
+    def garbage_seen(self, conn: LoggerConnection) -> None:
+        """The connection sent more than the garbage budget without an accepted frame. Only
+        the connection is closed, never its address: 4G loggers share carrier NAT addresses
+        by the hundred, and an address is limited by its connection count alone."""
+        self._close(conn, "garbage")
+
+    def _close(self, conn: LoggerConnection, reason: str) -> None:
+        self.metrics.connections_closed.labels(reason).inc()
+        conn.close(reason)
 
     def connection_lost(self, conn: LoggerConnection, reason: str) -> None:
         conn.waiting.clear()  # never answered: the logger sends them again
@@ -274,17 +312,102 @@ class Gateway:
             )
 
     # packets ---------------------------------------------------------------------------
-    def handle_event(self, conn: LoggerConnection, event: Frame | FrameError) -> None:
-        conn.last_frame = time.monotonic()
+    def handle_event(self, conn: LoggerConnection, event: Event) -> None:
         if isinstance(event, FrameError):
             self._frame_error(conn, event)
             return
         packet = event.packet
-        device = self.devices.get(packet.mn or "")
+        mn = printable((packet.mn or "")[:MN_MAX])
+        if self._throttled(mn, conn.host):
+            self._frames("throttled", "").inc()
+            self._record_refusal(conn, mn, "throttled", self.devices.get(mn))
+            self._close(conn, "throttled")
+            return
+        device = self.devices.get(mn)
+        if device is None and self._may_look_up(mn):
+            self._look_up(conn, mn, event)
+            return
         if device is None or not device.active or not self._password_ok(device, packet.pw):
-            self._refuse(conn, packet.mn, packet.pw, device)
+            self._refuse(conn, mn, device)
             return
         self._accept(conn, event, device)
+
+    def _throttled(self, mn: str, host: str) -> bool:
+        since = self.refused_credentials.get((mn, host))
+        return since is not None and time.monotonic() - since < self.config.refused_cooldown
+
+    # a device registered a moment ago: ask the registry -------------------------------
+    def _may_look_up(self, mn: str) -> bool:
+        """An MN not in the loaded registry is looked up, unless it was looked up in vain a
+        moment ago (``unknown_mn_ttl``) or this second's lookups are spent: a flood of
+        unknown MNs costs the database at most ``lookups_per_second`` indexed reads."""
+        if not mn or len(mn) > MN_MAX or not mn.isprintable():
+            return False
+        if mn in self._lookups:
+            return True  # one lookup is under way: wait for it too
+        missed = self._unknown.get(mn)
+        now = time.monotonic()
+        if missed is not None and now - missed < self.config.unknown_mn_ttl:
+            return False
+        second, used = self._lookup_budget
+        if int(now) != second:
+            second, used = int(now), 0
+        if used >= self.config.lookups_per_second:
+            return False
+        self._lookup_budget = (second, used + 1)
+        return True
+
+    def _look_up(self, conn: LoggerConnection, mn: str, event: Event) -> None:
+        """Hold the connection's frames (in order) until the registry says who ``mn`` is."""
+        conn.held = [event]
+        conn.pause()
+        waiting = self._lookups.get(mn)
+        if waiting is not None:
+            waiting.append(conn)
+            return
+        self._lookups[mn] = [conn]
+        self.metrics.lookups.inc()
+        task = asyncio.create_task(self._lookup_done(mn))
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
+
+    async def _lookup_done(self, mn: str) -> None:
+        assert self._loop is not None
+        device: DeviceKey | None = None
+        failed = False
+        try:
+            device = await self._loop.run_in_executor(self._sink_thread, self.sink.load_device, mn)
+        except Exception:  # refused this time, asked again a moment later
+            log.exception("event=device-lookup-failed mn=%s", mn[:24])
+            failed = True
+        if device is not None:
+            self.devices[mn] = device
+        else:
+            if len(self._unknown) >= UNKNOWN_KEPT:
+                self._unknown.pop(next(iter(self._unknown)))  # the oldest
+            # a failed lookup is tried again after a second, not at once for each frame
+            retry = self.config.unknown_mn_ttl - 1.0 if failed else 0.0
+            self._unknown[mn] = time.monotonic() - max(0.0, retry)
+        for conn in self._lookups.pop(mn, []):
+            self._release_held(conn)
+
+    def _release_held(self, conn: LoggerConnection) -> None:
+        events, conn.held = conn.held or [], None
+        if conn.closing:
+            return
+        for i, event in enumerate(events):
+            self.handle_event(conn, event)
+            if conn.closing:
+                return
+            if conn.held is not None:  # another unknown MN: the rest waits for that one
+                conn.held.extend(events[i + 1 :])
+                return
+        if conn.unaccepted > self.config.garbage_budget:
+            self.garbage_seen(conn)
+        elif self.admitting():
+            conn.resume()
+        else:
+            self.turns.append(conn)  # paused already: it is read again when its turn comes
 
     def _frames(self, verdict: str, cn: str) -> Any:
         """The frame counter for (verdict, command), looked up once (labels() is slow)."""
@@ -306,14 +429,19 @@ class Gateway:
 
     def _frame_error(self, conn: LoggerConnection, error: FrameError) -> None:
         self._frames(error.code.value, "").inc()
-        mn = error.packet.mn if error.packet is not None else None
-        device = self.devices.get(mn or "")
-        if device is not None and self.writer is not None:
-            self.writer.submit(("count", device.device_id, FRAME_ERROR))
+        mn = printable(((error.packet.mn if error.packet is not None else None) or "")[:MN_MAX])
+        reason = "bad-crc" if error.code == ErrorCode.BAD_CRC else "bad-frame"
+        self._record_refusal(conn, mn, reason, self.devices.get(mn))
 
-    def _refuse(
-        self, conn: LoggerConnection, mn: str | None, pw: str | None, device: DeviceKey | None
+    def _record_refusal(
+        self, conn: LoggerConnection, mn: str, reason: str, device: DeviceKey | None
     ) -> None:
+        """For the refused-senders table on the status page, and the device's counts."""
+        if self.writer is not None:
+            device_id = device.device_id if device is not None else None
+            self.writer.submit(Refusal(mn, conn.host[:64], reason, device_id, now_ms()))
+
+    def _refuse(self, conn: LoggerConnection, mn: str, device: DeviceKey | None) -> None:
         reason = (
             "unknown-device"
             if device is None
@@ -322,24 +450,28 @@ class Gateway:
             else "bad-password"
         )
         self._frames(reason, "").inc()
-        log.warning("event=refused reason=%s peer=%s mn=%s", reason, conn.peer, (mn or "")[:24])
-        if device is not None and self.writer is not None:
-            self.writer.submit(("count", device.device_id, REFUSED))
+        log.warning("event=refused reason=%s peer=%s mn=%s", reason, conn.peer, mn[:24])
+        self._record_refusal(conn, mn, reason, device)
         conn.refusals += 1
         if conn.refusals >= self.config.refusals_before_close:
-            self.refused_hosts[conn.host] = time.monotonic()
-            conn.close("too many refused packets")
+            # the credential is throttled, not the address (module doc of config)
+            self.refused_credentials[(mn, conn.host)] = time.monotonic()
+            self._close(conn, "too many refused packets")
 
     def _accept(self, conn: LoggerConnection, frame: Frame, device: DeviceKey) -> None:
         packet = frame.packet
         received = now_ms()
         data_time = data_time_epoch(packet)
+        conn.authenticated = True
+        conn.last_frame = time.monotonic()
+        conn.unaccepted = 0
+        status = TIME_OK if device.window is None else device.window.status(data_time, received)
         if conn.device_id is None:
             conn.device_id = device.device_id
             assert self.writer is not None
             self.writer.submit(SessionOpened(device.device_id, conn.peer, conn.connected_ms))
         conn.packets += 1
-        cn = (packet.cn or "")[:4]
+        cn = printable((packet.cn or "")[:4])
         self._frames("accepted", cn).inc()
         version = packet.version
         accepted = Accepted(
@@ -347,18 +479,22 @@ class Gateway:
             received_ms=received,
             peer=conn.peer[:64],
             device_id=device.device_id,
-            st=(packet.st or "")[:4],
+            st=printable((packet.st or "")[:4]),
             cn=cn,
-            qn=(packet.qn or "")[:20],
+            qn=printable((packet.qn or "")[:20]),
             flag=packet.flag,
             version=version.value if version is not None else "",
             data_time=data_time,
             warnings=",".join(w.value for w in frame.warnings)[:200],
             raw=frame.raw,
+            # outside the window: stored and answered, never judged (readings.DataTimeWindow)
             readings=reading_rows(
                 packet, point_id=device.point_id, data_time=data_time, received_ms=received
-            ),
+            )
+            if status == TIME_OK
+            else [],
             answer=answer_for(packet),
+            time_status=status,
         )
         assert self.writer is not None
         self.writer.submit(accepted)
@@ -463,26 +599,48 @@ class Gateway:
     async def refresh_devices(self) -> None:
         assert self._loop is not None
         try:
+            mark = await self._loop.run_in_executor(self._sink_thread, self.sink.devices_version)
             devices = await self._loop.run_in_executor(self._sink_thread, self.sink.load_devices)
         except Exception:
             log.exception("event=device-refresh-failed")
             return
+        self._devices_mark = mark
         self._set_devices(devices)
+
+    async def _watch_devices(self) -> None:
+        """Reload the registry when its change mark moved: a device registered, changed
+        (password) or disabled takes effect within about ``device_watch`` seconds."""
+        assert self._loop is not None
+        while True:
+            await asyncio.sleep(self.config.device_watch)
+            try:
+                mark = await self._loop.run_in_executor(
+                    self._sink_thread, self.sink.devices_version
+                )
+            except Exception:
+                log.exception("event=device-watch-failed")
+                continue
+            if mark != self._devices_mark:
+                await self.refresh_devices()
 
     def _close_stale(self, now: float) -> None:
         cfg = self.config
-        # forget refused hosts once they have been quiet for a while (a scan of many
-        # addresses must not grow this table forever)
-        forget = now - 10 * cfg.refused_peer_cooldown
-        for host in [h for h, t in self.refused_hosts.items() if t < forget]:
-            del self.refused_hosts[host]
+        self._forget_penalties(now)
         for conn in list(self.connections.values()):
-            if conn.paused or conn.waiting:
+            if conn.paused or conn.waiting or conn.held is not None:
                 continue  # waiting on us, not on them
             if conn.partial_since is not None and now - conn.partial_since > cfg.frame_timeout:
-                conn.close("frame timeout")
+                self._close(conn, "frame timeout")
+            elif not conn.authenticated and now - conn.opened > cfg.auth_timeout:
+                self._close(conn, "auth timeout")
             elif now - conn.last_frame > cfg.idle_timeout:
-                conn.close("idle timeout")
+                self._close(conn, "idle timeout")
+
+    def _forget_penalties(self, now: float) -> None:
+        """Penalties over: a scan of many MNs must not grow the table for ever."""
+        over = now - self.config.refused_cooldown
+        for credential in [c for c, t in self.refused_credentials.items() if t < over]:
+            del self.refused_credentials[credential]
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -494,4 +652,5 @@ class Gateway:
             "unjudged": self.unjudged,
             "committed": self.committed_packets,
             "devices": len(self.devices),
+            "throttled_credentials": len(self.refused_credentials),
         }

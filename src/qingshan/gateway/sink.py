@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # readings imports ReadingRow from here
+    from qingshan.gateway.readings import DataTimeWindow
 
 # (point_id, factor_code, period, data_time, value, min, max, cou, zs, flag, eflag, received_ms)
 ReadingRow = tuple[
@@ -39,6 +42,9 @@ class DeviceKey:
     mn: str
     password_digest: str
     active: bool
+    # the data times judged for this device's jurisdiction (rule monitoring.data_time_window);
+    # None: every data time is taken as it comes (tests of the server alone)
+    window: DataTimeWindow | None = None
 
 
 @dataclass(slots=True)
@@ -57,8 +63,9 @@ class Accepted:
     data_time: int | None
     warnings: str
     raw: bytes
-    readings: list[ReadingRow]
+    readings: list[ReadingRow]  # none when the data time is outside the window
     answer: bytes | None  # sent after commit; None when the logger asked for no answer
+    time_status: int = 0  # the data time against the window: readings.TIME_OK, …
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,21 @@ class SessionClosed:
     reason: str
 
 
+# refusal reasons that are bad frames rather than refused credentials
+FRAME_ERRORS = frozenset({"bad-crc", "bad-frame"})
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A frame the server refused: for the refused-senders table and the device's counts."""
+
+    mn: str  # as sent, cut to 32 characters; "" when it could not be read
+    host: str  # the address, without the port
+    reason: str  # monitoring.choices.RefusalReason
+    device_id: int | None  # the registered device with that MN, if any
+    at_ms: int
+
+
 @dataclass(slots=True)
 class DeviceCounts:
     """Per-device counters accumulated between two commits (deltas)."""
@@ -87,16 +109,56 @@ class DeviceCounts:
 
 
 @dataclass(slots=True)
+class RefusalCount:
+    """The refusals of one (MN, address, reason) between two commits."""
+
+    device_id: int | None
+    first_ms: int
+    last_ms: int
+    count: int = 0
+
+
+@dataclass(slots=True)
 class Batch:
     packets: list[Accepted] = field(default_factory=list)
     opened: list[SessionOpened] = field(default_factory=list)
     closed: list[SessionClosed] = field(default_factory=list)
     counts: dict[int, DeviceCounts] = field(default_factory=dict)
+    refusals: dict[tuple[str, str, str], RefusalCount] = field(default_factory=dict)
+
+    def refusal_add(self, refusal: Refusal) -> None:
+        key = (refusal.mn, refusal.host, refusal.reason)
+        seen = self.refusals.get(key)
+        if seen is None:
+            seen = self.refusals[key] = RefusalCount(refusal.device_id, refusal.at_ms, 0)
+        seen.last_ms = refusal.at_ms
+        seen.count += 1
+        if refusal.device_id is not None:
+            counts = self.counts.setdefault(refusal.device_id, DeviceCounts())
+            if refusal.reason in FRAME_ERRORS:
+                counts.frame_errors += 1
+            else:
+                counts.refused += 1
+
+    def bookkeeping(self) -> Batch:
+        """A batch of everything but the packets."""
+        return Batch([], self.opened, self.closed, self.counts, self.refusals)
+
+    def __bool__(self) -> bool:
+        return bool(self.packets or self.opened or self.closed or self.counts or self.refusals)
 
 
 class Sink(Protocol):
     def load_devices(self) -> Mapping[str, DeviceKey]:
         """Every registered device by MN (active or not)."""
+        ...
+
+    def load_device(self, mn: str) -> DeviceKey | None:
+        """One device by MN, or None: for an MN the server has not loaded (registered since)."""
+        ...
+
+    def devices_version(self) -> object:
+        """A cheap mark that changes whenever a device is added, changed or removed."""
         ...
 
     def reset_connections(self, *, now_ms: int) -> None:
@@ -128,11 +190,26 @@ class MemorySink:
         self.opened: list[SessionOpened] = []
         self.closed: list[SessionClosed] = []
         self.counts: dict[int, DeviceCounts] = {}
+        self.refusals: dict[tuple[str, str, str], int] = {}
         self.fail_next = 0  # make the next n writes raise, to test retries
         self.unjudged: int | None = None  # what backlog() answers, to test back-pressure
+        self.lookups: list[str] = []  # the MNs load_device was asked for
+        self.version = 0
+
+    def register(self, device: DeviceKey) -> None:
+        """Add or change a device, as the registry would."""
+        self.devices[device.mn] = device
+        self.version += 1
 
     def load_devices(self) -> Mapping[str, DeviceKey]:
         return dict(self.devices)
+
+    def load_device(self, mn: str) -> DeviceKey | None:
+        self.lookups.append(mn)
+        return self.devices.get(mn)
+
+    def devices_version(self) -> object:
+        return self.version
 
     def reset_connections(self, *, now_ms: int) -> None:
         return None
@@ -151,6 +228,8 @@ class MemorySink:
             total = self.counts.setdefault(device_id, DeviceCounts())
             total.refused += delta.refused
             total.frame_errors += delta.frame_errors
+        for key, seen in batch.refusals.items():
+            self.refusals[key] = self.refusals.get(key, 0) + seen.count
 
     def backlog(self) -> int | None:
         return self.unjudged

@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from qingshan.gateway.sink import Accepted, Batch, DeviceCounts, SessionClosed, SessionOpened, Sink
+from qingshan.gateway.sink import Accepted, Batch, Refusal, SessionClosed, SessionOpened, Sink
 
 log = logging.getLogger("qingshan.gateway.writer")
 
-Item = Accepted | SessionOpened | SessionClosed | tuple[str, int, int]  # ("count", device, kind)
+Item = Accepted | SessionOpened | SessionClosed | Refusal
 _STOP = object()
 
 
@@ -96,12 +96,7 @@ class BatchWriter:
         elif isinstance(item, SessionClosed):
             batch.closed.append(item)
         else:
-            _, device_id, kind = item
-            counts = batch.counts.setdefault(device_id, DeviceCounts())
-            if kind == 0:
-                counts.refused += 1
-            else:
-                counts.frame_errors += 1
+            batch.refusal_add(item)
 
     def _write(self, batch: Batch) -> tuple[Batch, float]:
         """Commit the batch; returns what was committed and how long the commit took.
@@ -128,8 +123,8 @@ class BatchWriter:
                 delay = min(delay * 2, 5.0)
 
     def _write_one_by_one(self, batch: Batch) -> Batch:
-        stored = Batch(opened=batch.opened, closed=batch.closed, counts=batch.counts)
-        head = Batch(opened=batch.opened, closed=batch.closed, counts=batch.counts)
+        stored = batch.bookkeeping()
+        head = batch.bookkeeping()
         self._write(head)  # the bookkeeping alone (retried until the database answers)
         for packet in batch.packets:
             try:
@@ -148,7 +143,7 @@ class BatchWriter:
                 self._wake.wait(self.commit_interval)
             self._wake.clear()
             batch, stop, drained = self._collect()
-            if batch.packets or batch.opened or batch.closed or batch.counts:
+            if batch:
                 committed, seconds = self._write(batch)
                 self.call_in_loop(self.on_commit, committed, seconds, len(batch.packets))
             for done in drained:

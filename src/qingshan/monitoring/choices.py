@@ -11,6 +11,26 @@ class PeriodKind(models.IntegerChoices):
     DAY = 4, _("日数据")  # CN 2031 (and 2041 facility run time)
 
 
+class DataTimeStatus(models.IntegerChoices):
+    """A packet's data time against the server's clock when it arrived (rule
+    ``monitoring.data_time_window``): only a data time within the window is judged."""
+
+    OK = 0, _("正常")
+    AHEAD = 1, _("超前于服务器时钟")
+    BEHIND = 2, _("早于可补发时限")
+
+
+class RefusalReason(models.TextChoices):
+    """Why the gateway refused a sender's frame (shown on the access-status page)."""
+
+    UNKNOWN_DEVICE = "unknown-device", _("MN 未登记")
+    INACTIVE = "inactive", _("数采仪已停用")
+    BAD_PASSWORD = "bad-password", _("密码错误")
+    THROTTLED = "throttled", _("多次拒收，暂停接入")
+    BAD_CRC = "bad-crc", _("CRC 校验错误")
+    BAD_FRAME = "bad-frame", _("报文格式错误")
+
+
 class AlarmKind(models.TextChoices):
     """What an alarm says about a point (rules_cn.md §3, hj212.md §7.7)."""
 

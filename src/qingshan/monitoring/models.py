@@ -10,9 +10,11 @@ from qingshan.core.fields import EpochField
 from qingshan.monitoring.choices import (
     AlarmAction,
     AlarmKind,
+    DataTimeStatus,
     DeclarationKind,
     DeclarationStatus,
     PeriodKind,
+    RefusalReason,
     Severity,
 )
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint
@@ -70,6 +72,7 @@ class RawPacket(models.Model):
         verbose_name=_("数采仪"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # rawpacket_device_data serves it: its first column is the device
         related_name="+",
     )
     peer = models.CharField(_("来源地址"), max_length=64)
@@ -81,6 +84,12 @@ class RawPacket(models.Model):
     data_time = EpochField(_("数据时间"), null=True)
     warnings = models.CharField(_("告警"), max_length=200, blank=True)
     raw = models.BinaryField(_("原始报文"))
+    # the data time against the server's clock on arrival; only OK is judged and has
+    # readings. Null: stored before the check existed (nullable, so adding the column
+    # rewrites nothing on a table of hundreds of millions of rows)
+    time_status = models.SmallIntegerField(
+        _("数据时间核验"), choices=DataTimeStatus.choices, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("原始报文")
@@ -108,6 +117,10 @@ class DeviceState(models.Model):
     packets = models.BigIntegerField(_("报文数"), default=0)
     refused = models.BigIntegerField(_("拒收数"), default=0)
     frame_errors = models.BigIntegerField(_("错误帧数"), default=0)
+    # packets stored but not judged: their data time was outside the window (a logger
+    # whose clock reset to 2000-01-01, or runs ahead); the last one shows its clock
+    out_of_window = models.BigIntegerField(_("数据时间异常数"), default=0)
+    last_out_of_window = EpochField(_("最近异常数据时间"), null=True)
 
     class Meta:
         verbose_name = _("数采仪状态")
@@ -120,7 +133,7 @@ class DeviceState(models.Model):
 class DeviceSession(models.Model):
     """One TCP connection of a data logger: when it came and went, how much it sent."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="sessions")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="sessions")
     peer = models.CharField(_("来源地址"), max_length=64)
     connected_at = EpochField(_("连接时间"), millis=True)
     disconnected_at = EpochField(_("断开时间"), millis=True, null=True)
@@ -135,6 +148,92 @@ class DeviceSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.peer}"
+
+
+class RefusedSender(models.Model):
+    """Someone who sent frames the gateway refused: an unknown or disabled MN, a wrong
+    password, a bad CRC. One row per (MN as sent, address, reason), counted; the gateway
+    keeps the most recent ``KEPT`` rows, so a scan of random MNs cannot fill the disk.
+    A field engineer with a mistyped MN finds it here at once."""
+
+    KEPT = 2000
+
+    mn = models.CharField(_("MN（按报文）"), max_length=32, blank=True)
+    host = models.CharField(_("来源地址"), max_length=64)
+    reason = models.CharField(_("拒收原因"), max_length=16, choices=RefusalReason.choices)
+    # the registered device, when the MN is one (a wrong password, a disabled logger);
+    # no database constraint: the gateway's batch must never fail for a device deleted
+    # while its refusals were on their way
+    device = models.ForeignKey(
+        Device,
+        verbose_name=_("数采仪"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
+    first_seen_at = EpochField(_("首次"), millis=True)
+    last_seen_at = EpochField(_("最近"), millis=True)
+    count = models.BigIntegerField(_("次数"), default=0)
+
+    class Meta:
+        verbose_name = _("拒收来源")
+        verbose_name_plural = _("拒收来源")
+        ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["mn", "host", "reason"], name="refused_sender_key")
+        ]
+        indexes = [models.Index(fields=["-last_seen_at"], name="refused_sender_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.mn or '?'} from {self.host}: {self.reason}"
+
+
+class DeadLetter(models.Model):
+    """What the alarm engine could not judge, set aside with its reason (a dead-letter
+    list), so that the stream and the jobs move on: one packet, point or rule never stalls
+    the judging of the others. A regulator sees the list, and can judge an entry again
+    once its cause is fixed (a missing rule entered, say) or dismiss it."""
+
+    consumer = models.CharField(_("处理环节"), max_length=64)  # stream consumer or job
+    raw_packet_id = models.BigIntegerField(_("原始报文"), null=True, blank=True)
+    device_id = models.IntegerField(_("数采仪"), null=True, blank=True)
+    point_id = models.IntegerField(_("监控点"), null=True, blank=True)
+    period = models.SmallIntegerField(
+        _("数据类型"), choices=PeriodKind.choices, null=True, blank=True
+    )
+    # epoch seconds as an integer, not a datetime: what could not be judged may be dated
+    # year 1 (a logger's reset clock), a time no datetime in UTC holds
+    data_time = models.BigIntegerField(_("数据时间"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=200)
+    detail = models.TextField(_("详情"), blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.CharField(_("处理结果"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("未能研判的数据")
+        verbose_name_plural = _("未能研判的数据")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="dead_letter_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} {self.raw_packet_id or self.point_id}: {self.reason}"
 
 
 class DerivedValue(models.Model):
@@ -205,10 +304,10 @@ class Alarm(models.Model):
     SCOPE_ENTERPRISE = "enterprise"
 
     point = models.ForeignKey(
-        MonitoringPoint, verbose_name=_("监控点"), on_delete=models.CASCADE, related_name="alarms"
+        MonitoringPoint, verbose_name=_("监控点"), on_delete=models.PROTECT, related_name="alarms"
     )
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("排污单位"), on_delete=models.CASCADE, related_name="alarms"
+        Enterprise, verbose_name=_("排污单位"), on_delete=models.PROTECT, related_name="alarms"
     )
     region_code = models.CharField(_("行政区划"), max_length=6, db_index=True)
     factor_code = models.CharField(_("因子编码"), max_length=8, blank=True)  # "" = the point
@@ -308,11 +407,11 @@ class AnomalyDeclaration(models.Model):
     point = models.ForeignKey(
         MonitoringPoint,
         verbose_name=_("监控点"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="declarations",
     )
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("排污单位"), on_delete=models.CASCADE, related_name="+"
+        Enterprise, verbose_name=_("排污单位"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("类型"), max_length=16, choices=DeclarationKind.choices)
     starts_at = EpochField(_("开始时间"))

@@ -8,16 +8,28 @@ second would cost more than the inserts.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import Count, Max
 
+from qingshan.core.rules import rule_value
+from qingshan.gateway.readings import TIME_OK, DataTimeWindow
 from qingshan.gateway.sink import Batch, DeviceKey, ReadingRow
-from qingshan.monitoring.models import DeviceSession, DeviceState, RawPacket, Reading
+from qingshan.monitoring.context import CHINA
+from qingshan.monitoring.dead_letters import region_expression
+from qingshan.monitoring.models import (
+    DeviceSession,
+    DeviceState,
+    RawPacket,
+    Reading,
+    RefusedSender,
+)
 from qingshan.monitoring.stream import stream_backlog
 from qingshan.registry.models import Device
 
@@ -25,7 +37,8 @@ log = logging.getLogger("qingshan.gateway.sink")
 
 RAW_SQL = (
     f"INSERT INTO {RawPacket._meta.db_table} (received_at, device_id, peer, st, cn, qn, flag,"
-    " version, data_time, warnings, raw) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " version, data_time, warnings, raw, time_status)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 READING_SQL = (
     f"INSERT INTO {Reading._meta.db_table} (point_id, factor_code, period, data_time, value,"
@@ -36,8 +49,8 @@ READING_SQL = (
 STATE_TABLE = DeviceState._meta.db_table
 STATE_SQL = (
     f"INSERT INTO {STATE_TABLE} (device_id, connected, peer, connected_since, last_seen_at,"
-    " last_cn, version, packets, refused, frame_errors)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " last_cn, version, packets, refused, frame_errors, out_of_window, last_out_of_window)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     " ON CONFLICT (device_id) DO UPDATE SET"
     " connected = excluded.connected OR {t}.connected,"
     " peer = CASE WHEN excluded.peer <> '' THEN excluded.peer ELSE {t}.peer END,"
@@ -47,8 +60,23 @@ STATE_SQL = (
     " version = CASE WHEN excluded.version <> '' THEN excluded.version ELSE {t}.version END,"
     " packets = {t}.packets + excluded.packets,"
     " refused = {t}.refused + excluded.refused,"
-    " frame_errors = {t}.frame_errors + excluded.frame_errors"
+    " frame_errors = {t}.frame_errors + excluded.frame_errors,"
+    " out_of_window = {t}.out_of_window + excluded.out_of_window,"
+    " last_out_of_window = COALESCE(excluded.last_out_of_window, {t}.last_out_of_window)"
 ).format(t=STATE_TABLE)
+REFUSED_TABLE = RefusedSender._meta.db_table
+REFUSED_SQL = (
+    f"INSERT INTO {REFUSED_TABLE} (mn, host, reason, device_id, first_seen_at, last_seen_at,"
+    " count) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (mn, host, reason) DO UPDATE SET last_seen_at = excluded.last_seen_at,"
+    " count = {t}.count + excluded.count, device_id = COALESCE(excluded.device_id, {t}.device_id)"
+).format(t=REFUSED_TABLE)
+# the table keeps the most recent rows only: a scan of random MNs cannot fill the disk
+REFUSED_PRUNE_SQL = (
+    f"DELETE FROM {REFUSED_TABLE} WHERE last_seen_at < (SELECT last_seen_at FROM"
+    f" {REFUSED_TABLE} ORDER BY last_seen_at DESC LIMIT 1 OFFSET {RefusedSender.KEPT})"
+)
+REFUSED_PRUNE_EVERY = 500  # refusal rows written between two prunes
 SESSION_TABLE = DeviceSession._meta.db_table
 SESSION_OPEN_SQL = (
     f"INSERT INTO {SESSION_TABLE} (device_id, peer, connected_at, packets, close_reason)"
@@ -77,6 +105,7 @@ RAW_COLUMNS = (
     "data_time",
     "warnings",
     "raw",
+    "time_status",
 )
 READING_COLUMNS = (
     "point_id",
@@ -128,12 +157,15 @@ def _reading_key(row: ReadingRow) -> tuple[int, int, int, str]:
     return row[0], row[2], row[3], row[1]
 
 
-def _state_rows(batch: Batch) -> list[tuple[object, ...]]:
-    """One upsert row per device touched by the batch, with counter deltas."""
+def _state_rows(batch: Batch, devices: set[int] | None = None) -> list[tuple[object, ...]]:
+    """One upsert row per device touched by the batch, with counter deltas (only the
+    ``devices`` given, when given: those still registered)."""
     rows: dict[int, list[object]] = {}
 
     def row(device_id: int) -> list[object]:
-        return rows.setdefault(device_id, [device_id, False, "", None, None, "", "", 0, 0, 0])
+        return rows.setdefault(
+            device_id, [device_id, False, "", None, None, "", "", 0, 0, 0, 0, None]
+        )
 
     for opened in batch.opened:
         r = row(opened.device_id)
@@ -142,10 +174,44 @@ def _state_rows(batch: Batch) -> list[tuple[object, ...]]:
         r = row(packet.device_id)
         r[2], r[4], r[5], r[6] = packet.peer, packet.received_ms, packet.cn, packet.version
         r[7] = int(r[7]) + 1  # type: ignore[call-overload]
+        if packet.time_status != TIME_OK:
+            r[10] = int(r[10]) + 1  # type: ignore[call-overload]
+            r[11] = packet.data_time  # what the logger's clock says
     for device_id, counts in batch.counts.items():
         r = row(device_id)
         r[8], r[9] = counts.refused, counts.frame_errors
-    return [tuple(r) for r in rows.values()]
+    return [tuple(r) for r in rows.values() if devices is None or r[0] in devices]
+
+
+def _refused_rows(batch: Batch) -> list[tuple[object, ...]]:
+    return [
+        (mn, host, reason, seen.device_id, seen.first_ms, seen.last_ms, seen.count)
+        for (mn, host, reason), seen in batch.refusals.items()
+    ]
+
+
+def _windows(regions: set[str]) -> dict[str, DataTimeWindow | None]:
+    """The data-time window of each jurisdiction today (rule monitoring.data_time_window);
+    None where no rule is in force: every data time is then taken as it comes."""
+    today = dt.datetime.now(CHINA).date()
+    found: dict[str, DataTimeWindow | None] = {}
+    for region in regions:
+        value = rule_value(
+            "monitoring.data_time_window", region_code=region, on=today, default=None
+        )
+        if value is None:
+            log.warning("event=no-data-time-window region=%s", region or "national")
+        found[region] = None if value is None else DataTimeWindow.from_rule(value)
+    return found
+
+
+# the jurisdiction whose window applies: the enterprise's, or the station's or section's,
+# the same region the stream judges by (dead_letters.region_expression)
+DEVICE_COLUMNS = ("pk", "point_id", "mn", "password_digest", "is_active", "region")
+
+
+def _device_rows(devices: Any) -> Any:
+    return devices.annotate(region=region_expression("point__")).values_list(*DEVICE_COLUMNS)
 
 
 class WalCheckpointer:
@@ -226,15 +292,37 @@ class WalCheckpointer:
             db.close()
 
 
+def _q(sql: str, sqlite: bool) -> str:
+    return sql.replace("%s", "?") if sqlite else sql
+
+
 class DatabaseSink:
     """Writes gateway batches with the Django database connection of the calling thread."""
 
     def load_devices(self) -> Mapping[str, DeviceKey]:
         close_old_connections()
-        rows = Device.objects.values_list("pk", "point_id", "mn", "password_digest", "is_active")
+        return self._device_keys(_device_rows(Device.objects.all()))
+
+    def load_device(self, mn: str) -> DeviceKey | None:
+        close_old_connections()
+        keys = self._device_keys(_device_rows(Device.objects.filter(mn=mn)))
+        return keys.get(mn)
+
+    @staticmethod
+    def _device_keys(rows: Any) -> dict[str, DeviceKey]:
+        rows = list(rows)
+        windows = _windows({region or "" for *_, region in rows})
         return {
-            mn: DeviceKey(pk, point, mn, digest, active) for pk, point, mn, digest, active in rows
+            mn: DeviceKey(pk, point, mn, digest, active, windows[region or ""])
+            for pk, point, mn, digest, active, region in rows
         }
+
+    def devices_version(self) -> object:
+        """Every save of a device moves ``updated_at``; a delete or a new one moves the count
+        (registry writes go through ``save()``, never ``QuerySet.update``)."""
+        close_old_connections()
+        found = Device.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+        return found["n"], found["at"]
 
     def reset_connections(self, *, now_ms: int) -> None:
         with transaction.atomic():
@@ -246,12 +334,17 @@ class DatabaseSink:
     def __init__(self) -> None:
         self._prepared = False
         self._checkpointer: WalCheckpointer | None = None
+        self._refused_since_prune = 0
 
     def _prepare(self) -> None:
         """Per-connection settings of the writer thread's connection."""
         connection.ensure_connection()
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
+                # an acknowledged packet survives a power cut or an OS crash, not only a
+                # crash of the process (NORMAL): the WAL is synced at every commit, once
+                # per batch, not per packet (docs/benchmarks.md, durability)
+                cursor.execute("PRAGMA synchronous = FULL")
                 cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB: the hot B-tree pages
                 # the WAL is copied back into the database by a thread of its own, not by
                 # the commit that happens to fill it: a commit never waits for a checkpoint
@@ -264,25 +357,53 @@ class DatabaseSink:
             if self._checkpointer is None and on_disk:
                 self._checkpointer = WalCheckpointer(name)
                 self._checkpointer.start()
+        else:  # whatever the server's or the role's default: the commit waits for the flush
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit = on")
         self._prepared = True
 
     def write(self, batch: Batch) -> None:
         try:
             if not self._prepared:
                 self._prepare()
-            with transaction.atomic():
-                # the DB-API cursor itself: Django's wrapper adds per-row work on this path
-                cursor = connection.connection.cursor()
-                try:
-                    self._write(cursor, batch, sqlite=connection.vendor == "sqlite")
-                finally:
-                    cursor.close()
+            try:
+                self._commit(batch)
+            except IntegrityError:
+                # a device deleted while its bookkeeping was on the way: the batch's packets
+                # must not wait for ever on a row that can never be written
+                self._commit(batch, devices=self._registered(batch))
         except Exception:
             connection.close()  # a broken connection is reopened on the next try
             self._prepared = False
             raise
         if self._checkpointer is not None and self._checkpointer.restart_due:
             self._catch_up(self._checkpointer)
+
+    def _commit(self, batch: Batch, *, devices: set[int] | None = None) -> None:
+        with transaction.atomic():
+            # the DB-API cursor itself: Django's wrapper adds per-row work on this path
+            cursor = connection.connection.cursor()
+            try:
+                self._write(cursor, batch, sqlite=connection.vendor == "sqlite", devices=devices)
+                self._refusals_write(cursor, batch, sqlite=connection.vendor == "sqlite")
+            finally:
+                cursor.close()
+
+    @staticmethod
+    def _registered(batch: Batch) -> set[int]:
+        touched = {o.device_id for o in batch.opened} | {c.device_id for c in batch.closed}
+        touched |= {p.device_id for p in batch.packets} | set(batch.counts)
+        return set(Device.objects.filter(pk__in=touched).values_list("pk", flat=True))
+
+    def _refusals_write(self, c: Any, batch: Batch, *, sqlite: bool) -> None:
+        rows = _refused_rows(batch)
+        if not rows:
+            return
+        c.executemany(_q(REFUSED_SQL, sqlite), rows)
+        self._refused_since_prune += len(rows)
+        if self._refused_since_prune >= REFUSED_PRUNE_EVERY:
+            c.execute(REFUSED_PRUNE_SQL)
+            self._refused_since_prune = 0
 
     @staticmethod
     def _catch_up(checkpointer: WalCheckpointer) -> None:
@@ -293,9 +414,9 @@ class DatabaseSink:
             log.exception("event=checkpoint-failed")
 
     @staticmethod
-    def _write(c: Any, batch: Batch, *, sqlite: bool) -> None:
+    def _write(c: Any, batch: Batch, *, sqlite: bool, devices: set[int] | None = None) -> None:
         def q(sql: str) -> str:
-            return sql.replace("%s", "?") if sqlite else sql
+            return _q(sql, sqlite)
 
         if batch.packets:
             raws = [
@@ -311,6 +432,7 @@ class DatabaseSink:
                     p.data_time,
                     p.warnings,
                     p.raw,
+                    p.time_status,
                 )
                 for p in batch.packets
             ]
@@ -324,11 +446,12 @@ class DatabaseSink:
                     c.executemany(q(READING_SQL), readings)
             else:
                 _copy_postgres(c, raws, readings)
-        if batch.opened:
+        opened = [o for o in batch.opened if devices is None or o.device_id in devices]
+        if opened:
             c.executemany(
-                q(SESSION_OPEN_SQL), [(o.device_id, o.peer, o.connected_ms) for o in batch.opened]
+                q(SESSION_OPEN_SQL), [(o.device_id, o.peer, o.connected_ms) for o in opened]
             )
-        state = _state_rows(batch)
+        state = _state_rows(batch, devices)
         if state:
             c.executemany(q(STATE_SQL), state)
         if batch.closed:
