@@ -16,9 +16,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qingshan.core.fields import epoch_seconds
+from qingshan.core.models import OutboxEvent
 from qingshan.core.outbox import event_record
 from qingshan.monitoring.choices import AlarmAction, AlarmKind, Severity
-from qingshan.monitoring.context import Contexts, china_date
+from qingshan.monitoring.context import Contexts, PointContext, china_date
 from qingshan.monitoring.evaluation import Finding
 from qingshan.monitoring.models import Alarm, AlarmEntry
 
@@ -77,9 +78,10 @@ def findings_apply(findings: list[Finding], *, contexts: Contexts) -> dict[str, 
         alarm = open_alarms.get(key)
         if finding.raise_alarm:
             if alarm is None:
-                if _counted_before(finding):
-                    continue
-                open_alarms[key] = _raise(finding, contexts)
+                ctx = contexts.point(finding.point_id)
+                if ctx is None or _counted_before(finding):
+                    continue  # a point retired (judged no more) since it was judged, or a resend
+                open_alarms[key] = _raise(finding, ctx, contexts)
                 counts["raised"] += 1
             elif _repeat(alarm, finding, contexts):
                 changed[alarm.pk] = alarm
@@ -131,9 +133,7 @@ def _counted_before(finding: Finding) -> bool:
     return any(finding.data_time in (evidence or {}).get("times", []) for evidence in earlier)
 
 
-def _raise(finding: Finding, contexts: Contexts) -> Alarm:
-    ctx = contexts.point(finding.point_id)
-    assert ctx is not None  # findings are made only for points with a context
+def _raise(finding: Finding, ctx: PointContext, contexts: Contexts) -> Alarm:
     alarm = Alarm.objects.create(
         point_id=finding.point_id,
         enterprise_id=ctx.enterprise_id,
@@ -178,3 +178,21 @@ def _clear(alarm: Alarm, *, reason: str) -> None:
     alarm.save(update_fields=[*UPDATED, "cleared_at"])
     AlarmEntry.objects.create(alarm=alarm, action=AlarmAction.CLEARED, text=reason)
     event_record(topic="monitoring.alarm.cleared", aggregate=alarm, payload=_event_payload(alarm))
+
+
+POINT_RETIRED = "point retired"  # the reason on an alarm cleared by a retirement
+
+
+def point_retired_handle(event: OutboxEvent) -> int:
+    """Outbox consumer of ``registry.point.retired``: a retired point sends nothing more, so
+    no check would ever clear its open alarms; they are cleared, with the retirement as the
+    reason, and the alarm engine forgets the point at once. Returns how many were cleared."""
+    from qingshan.monitoring import jobs  # the worker's engine, not loaded by the web process
+
+    alarms = Alarm.objects.filter(point_id=int(event.aggregate_id), cleared_at__isnull=True)
+    cleared = 0
+    for alarm in alarms.select_for_update():
+        _clear(alarm, reason=POINT_RETIRED)
+        cleared += 1
+    jobs.contexts.invalidate()
+    return cleared

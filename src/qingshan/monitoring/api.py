@@ -14,7 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from qingshan.core.api import api_user
 from qingshan.monitoring import selectors, services
-from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
+from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration, DeadLetter
 from qingshan.monitoring.schemas import (
     AcknowledgeIn,
     AlarmDetailOut,
@@ -22,9 +22,12 @@ from qingshan.monitoring.schemas import (
     AlarmFilter,
     AlarmOut,
     CommentIn,
+    DeadLetterFilter,
+    DeadLetterOut,
     DeclarationFilter,
     DeclarationIn,
     DeclarationOut,
+    DismissIn,
     PointStateFilter,
     PointStateOut,
     ReviewIn,
@@ -244,3 +247,37 @@ def declaration_review(request: HttpRequest, pk: int, payload: ReviewIn) -> Anom
         declaration=declaration, user=api_user(request), accept=payload.accept, comment=payload.note
     )
     return selectors.declaration_get(user=request.user, pk=pk)
+
+
+# --- dead letters: what the alarm engine could not judge --------------------------------
+
+
+def _dead_letters(request: HttpRequest, filters: DeadLetterFilter) -> Any:
+    qs = selectors.dead_letter_list(
+        user=request.user, open_only=filters.state == "open", consumer=filters.consumer
+    )
+    return qs.filter(resolved_at__isnull=False) if filters.state == "resolved" else qs
+
+
+@router.get("/monitoring/dead-letters", response=list[DeadLetterOut])
+@paginate(LimitOffsetPagination)
+def dead_letter_list(request: HttpRequest, filters: Query[DeadLetterFilter]) -> Any:
+    """What the alarm engine could not judge, set aside with its reason (bureau staff, in
+    their jurisdiction; enterprise users get an empty list). Open entries by default."""
+    return _dead_letters(request, filters)
+
+
+@router.post("/monitoring/dead-letters/{int:pk}/judge-again", response=DeadLetterOut)
+def dead_letter_judge_again(request: HttpRequest, pk: int) -> DeadLetter:
+    """Judge again (a regulator in jurisdiction): resolved if it is judged now, else still
+    open with the reason it failed this time."""
+    letter = selectors.dead_letter_get(user=request.user, pk=pk)
+    services.dead_letter_judge_again(letter=letter, user=api_user(request))
+    return selectors.dead_letter_get(user=request.user, pk=pk)
+
+
+@router.post("/monitoring/dead-letters/{int:pk}/dismiss", response=DeadLetterOut)
+def dead_letter_dismiss(request: HttpRequest, pk: int, payload: DismissIn) -> DeadLetter:
+    letter = selectors.dead_letter_get(user=request.user, pk=pk)
+    services.dead_letter_dismiss(letter=letter, user=api_user(request), reason=payload.reason)
+    return selectors.dead_letter_get(user=request.user, pk=pk)

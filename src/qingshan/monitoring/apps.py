@@ -17,9 +17,22 @@ class MonitoringConfig(AppConfig):
         from qingshan.monitoring.statistics import due_mark
         from qingshan.monitoring.stream import register_stream_consumer, stream_dispatch
 
-        register_stream_consumer("monitoring.alarms", jobs.alarms_apply, prepare=jobs.alarms_judge)
+        register_stream_consumer(
+            "monitoring.alarms",
+            jobs.alarms_apply,
+            prepare=jobs.alarms_judge,
+            reset=jobs.alarms_reset,
+        )
         register_stream_consumer("monitoring.statistics", due_mark)
         # a few times a second: alarm latency is this interval plus one evaluation
         register_job(Job("monitoring.stream", 0.25, stream_dispatch))
         register_job(Job("monitoring.statistics", 30, jobs.statistics_job))
         register_job(Job("monitoring.silence", 30, jobs.silence_job))
+
+        from qingshan.core.outbox import register_consumer
+        from qingshan.monitoring.alarms import point_retired_handle
+
+        # a retired point's open alarms would otherwise stay open for ever
+        register_consumer(
+            "monitoring.retirements", topics=["registry.point.retired"], handle=point_retired_handle
+        )

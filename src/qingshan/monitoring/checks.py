@@ -3,6 +3,9 @@
 Silence cannot be seen in the data that arrive, so these run on a schedule. Both respect
 declarations: a point declared under maintenance or shut down raises neither, and the
 declaration stays on record next to the gap.
+
+A point whose check fails (no rule in force for its region, say) is left out and handed
+back in ``failures``, for the job to set aside: the other points are checked.
 """
 
 from __future__ import annotations
@@ -14,12 +17,31 @@ from django.db import connection
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import AlarmKind, PeriodKind
 from qingshan.monitoring.context import Contexts, PointContext, china_date
+from qingshan.monitoring.dead_letters import TRANSIENT
 from qingshan.monitoring.evaluation import Finding
 from qingshan.monitoring.models import AnomalyDeclaration, DerivedValue, Reading
 from qingshan.registry.models import Device
 
 HOUR = 3600
 LOOKBACK_HOURS = 24  # a point that sent hourly data within this is expected to go on
+
+Failures = list[tuple[int, Exception]]  # (point, what made its check fail)
+
+
+def _minutes(
+    contexts: Contexts, rule: str, ctx: PointContext, now: int, failures: Failures | None
+) -> int | None:
+    """A rule in minutes for one point; a failure that is not the database's is the point's
+    own: handed back in ``failures`` (None: raised, for a caller checking one point)."""
+    try:
+        return int(contexts.rule(rule, region_code=ctx.region_code, on=china_date(now)))
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        if failures is None:
+            raise
+        failures.append((ctx.point_id, exc))
+        return None
 
 
 def _declared(point_ids: set[int], at: int) -> set[int]:
@@ -33,15 +55,23 @@ def _declared(point_ids: set[int], at: int) -> set[int]:
     )
 
 
-def offline_findings(*, now: int, contexts: Contexts) -> list[Finding]:
+def offline_findings(
+    *,
+    now: int,
+    contexts: Contexts,
+    point_ids: set[int] | None = None,
+    failures: Failures | None = None,
+) -> list[Finding]:
     """Active devices with no packet for longer than their interval: the device's own
     ``offline_after_minutes`` when set, else the rule ``monitoring.offline_after_minutes``
-    of the point's jurisdiction."""
-    devices = Device.objects.filter(is_active=True).values_list(
-        "point_id", "mn", "state__last_seen_at", "created_at", "offline_after_minutes"
-    )
+    of the point's jurisdiction. ``point_ids``: only those points."""
+    devices = Device.objects.filter(is_active=True)
+    if point_ids is not None:
+        devices = devices.filter(point_id__in=point_ids)
     rows = []
-    for point_id, mn, last_seen_ms, created_at, own_minutes in devices:
+    for point_id, mn, last_seen_ms, created_at, own_minutes in devices.values_list(
+        "point_id", "mn", "state__last_seen_at", "created_at", "offline_after_minutes"
+    ):
         ctx = contexts.point(point_id)
         if ctx is None:
             continue
@@ -50,11 +80,11 @@ def offline_findings(*, now: int, contexts: Contexts) -> list[Finding]:
     declared = _declared({row[0].point_id for row in rows}, now)
     findings = []
     for ctx, mn, last_seen, own_minutes in rows:
-        minutes = own_minutes or int(
-            contexts.rule(
-                "monitoring.offline_after_minutes", region_code=ctx.region_code, on=china_date(now)
-            )
+        minutes = own_minutes or _minutes(
+            contexts, "monitoring.offline_after_minutes", ctx, now, failures
         )
+        if minutes is None:
+            continue
         if now - last_seen <= minutes * 60:
             findings.append(Finding(False, ctx.point_id, "", AlarmKind.OFFLINE, now))
         elif ctx.point_id not in declared:
@@ -109,20 +139,22 @@ class _HourProbe:
         return self._any(self.BEFORE, point_id, factor, hour - LOOKBACK_HOURS * HOUR, hour)
 
 
-def missing_findings(*, now: int, contexts: Contexts) -> list[Finding]:
+def missing_findings(
+    *,
+    now: int,
+    contexts: Contexts,
+    point_ids: set[int] | None = None,
+    failures: Failures | None = None,
+) -> list[Finding]:
     """Points that send hourly data (or minute data to derive it) but lack the last hour."""
     findings = []
     points: list[tuple[PointContext, int]] = []
     for ctx in contexts.all_points():
-        if not ctx.factors:
+        if not ctx.factors or (point_ids is not None and ctx.point_id not in point_ids):
             continue
-        grace = int(
-            contexts.rule(
-                "monitoring.missing_hour_grace_minutes",
-                region_code=ctx.region_code,
-                on=china_date(now),
-            )
-        )
+        grace = _minutes(contexts, "monitoring.missing_hour_grace_minutes", ctx, now, failures)
+        if grace is None:
+            continue
         # the last hour whose values should be here by now: it ended more than grace ago
         hour = (now - grace * 60) // HOUR * HOUR - HOUR
         points.append((ctx, hour))

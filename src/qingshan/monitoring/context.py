@@ -103,7 +103,10 @@ class Contexts:
                 standard,
                 None if lower is None else float(lower),
             )
-        points = MonitoringPoint.objects.filter(outlet__isnull=False).values_list(
+        # a retired point is judged no more: no offline, missing or exceedance alarms
+        points = MonitoringPoint.objects.filter(
+            outlet__isnull=False, retired_at__isnull=True
+        ).values_list(
             "pk",
             "outlet_id",
             "outlet__enterprise_id",

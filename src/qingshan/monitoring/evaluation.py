@@ -17,6 +17,7 @@ Thresholds come from the dated rule table (migration 0003, ``rules_cn.md`` §3).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -229,6 +230,8 @@ class _Judge:
                     o2_measured=self.o2,
                     o2_reference=limit.reference_o2,
                 )
+                if judged is not None and not math.isfinite(judged):
+                    judged = None  # 1e308 converted at 20.9 % O2: no measurement, nothing to judge
             self.series(reading, flag_validity(reading.flag, validity_table), limit, judged)
         if self.period in (PeriodKind.HOUR, PeriodKind.DAY):
             self.contradictions(validity_table)

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Field, Schema
 
 from qingshan.monitoring.choices import AlarmKind, DeclarationKind, Severity
+from qingshan.monitoring.context import china_date
 from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
 
 KindName = Literal["rtd", "minute", "hour", "day"]
@@ -227,3 +229,67 @@ class PointStateOut(Schema):
     kinds: list[str]
     connected: bool
     last_seen_at: dt.datetime | None
+
+
+# --- dead letters: what the alarm engine could not judge ---------------------------------
+
+
+class DeadLetterFilter(Schema):
+    state: Literal["open", "resolved", "all"] = "open"
+    consumer: str = Field("", max_length=64, description="处理环节，如 monitoring.alarms")
+
+
+class DeadLetterOut(Schema):
+    id: int
+    consumer: str = Field(..., description="处理环节：流处理者名称，或 statistics / silence")
+    raw_packet_id: int | None
+    device_id: int | None
+    mn: str
+    point_id: int | None
+    point_name: str
+    enterprise_name: str
+    period: int | None
+    data_time: int | None = Field(None, description="数据时间，1970 年以来的秒数（可为公元 1 年）")
+    data_date: dt.date | None = Field(None, description="数据时间所在日期（北京时间）")
+    reason: str
+    created_at: dt.datetime
+    open: bool
+    resolved_at: dt.datetime | None
+    resolved_by: str | None
+    resolution: str
+
+    @staticmethod
+    def resolve_mn(obj: Any) -> str:
+        return getattr(obj, "mn", None) or ""
+
+    @staticmethod
+    def resolve_point_name(obj: Any) -> str:
+        return getattr(obj, "point_name", None) or ""
+
+    @staticmethod
+    def resolve_enterprise_name(obj: Any) -> str:
+        return getattr(obj, "enterprise_name", None) or ""
+
+    @staticmethod
+    def resolve_data_date(obj: Any) -> dt.date | None:
+        return None if obj.data_time is None else china_date(obj.data_time)
+
+    @staticmethod
+    def resolve_reason(obj: Any) -> str:
+        return gettext(obj.reason)
+
+    @staticmethod
+    def resolve_open(obj: Any) -> bool:
+        return obj.resolved_at is None
+
+    @staticmethod
+    def resolve_resolved_by(obj: Any) -> str | None:
+        return _username(obj.resolved_by)
+
+    @staticmethod
+    def resolve_resolution(obj: Any) -> str:
+        return gettext(obj.resolution) if obj.resolution else ""
+
+
+class DismissIn(Schema):
+    reason: str = Field(..., max_length=200, description="不再研判的理由")

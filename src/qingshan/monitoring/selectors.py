@@ -7,12 +7,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict, scope_q
 from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, PointStatus
-from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
+from qingshan.monitoring.context import china_date
+from qingshan.monitoring.dead_letters import region_expression
+from qingshan.monitoring.models import (
+    Alarm,
+    AlarmEntry,
+    AnomalyDeclaration,
+    DeadLetter,
+    RefusedSender,
+)
 
 # the series selectors live in their own module; every read is reachable from here
 from qingshan.monitoring.series import Series as Series
@@ -49,8 +67,30 @@ def device_status_summary(*, user: User | AnonymousUser) -> dict[str, int]:
         online=Count("pk", filter=Q(state__connected=True)),
         refused=Sum("state__refused"),
         frame_errors=Sum("state__frame_errors"),
+        out_of_window=Sum("state__out_of_window"),
     )
-    return {k: int(v or 0) for k, v in totals.items()}
+    found = {k: int(v or 0) for k, v in totals.items()}
+    found["refused_senders"] = refused_sender_list(user=user).count()
+    return found
+
+
+def refused_sender_list(
+    *, user: User | AnonymousUser, q: str = "", reason: str = ""
+) -> QuerySet[RefusedSender]:
+    """Who the gateway refused, newest first. A row of a registered device (a wrong
+    password, a disabled logger) is seen by whoever may see that device; a row of an MN
+    that no one registered belongs to no jurisdiction, so every bureau staff member sees it
+    (a field engineer's mistyped MN must be found by whoever they call), never an
+    enterprise user."""
+    visible = Q(device_id__in=restrict(Device.objects.all(), user).values("pk"))
+    if isinstance(user, User) and user.is_bureau_staff:
+        visible |= Q(device__isnull=True)
+    qs = RefusedSender.objects.filter(visible).select_related("device")
+    if q:
+        qs = qs.filter(Q(mn__icontains=q) | Q(host__icontains=q))
+    if reason:
+        qs = qs.filter(reason=reason)
+    return qs.order_by("-last_seen_at", "-pk")
 
 
 def judging_backlog() -> int | None:
@@ -297,3 +337,63 @@ def point_states(
         states = [s for s in states if s.status == status]
     states.sort(key=lambda s: (STATUS_ORDER.index(s.status), s.enterprise.name, s.point.pk))
     return states
+
+
+# --- dead letters: what the alarm engine could not judge ---------------------------------
+
+
+def _dead_letter_scope(user: User | AnonymousUser) -> Q | None:
+    """Bureau staff see the entries of points in their jurisdiction (an enterprise's, or
+    an air station's or water section's); the administrator sees all, entries of no point
+    included; enterprise users see none: the list is about the platform's judging."""
+    if not (isinstance(user, User) and user.is_bureau_staff):
+        return Q(pk__in=[])
+    if user.is_bureau_admin:
+        return None
+    if not user.region_code:
+        return Q(pk__in=[])
+    points = MonitoringPoint.objects.alias(region=region_expression()).filter(
+        region__startswith=user.region_code
+    )
+    return Q(point_id__in=points.values("pk"))
+
+
+def dead_letter_list(
+    *, user: User | AnonymousUser, open_only: bool = True, consumer: str = ""
+) -> QuerySet[DeadLetter]:
+    """Entries the user may see, newest first (open ones only, unless told otherwise),
+    with the MN of their logger, the names of their point and enterprise and the point's
+    region (``mn``, ``point_name``, ``enterprise_name``, ``region_code``; "" if none)."""
+    q = _dead_letter_scope(user)
+    qs = DeadLetter.objects.all() if q is None else DeadLetter.objects.filter(q)
+    if open_only:
+        qs = qs.filter(resolved_at__isnull=True)
+    if consumer:
+        qs = qs.filter(consumer=consumer)
+    point = MonitoringPoint.objects.filter(pk=OuterRef("point_id"))
+    return (
+        qs.annotate(
+            mn=Subquery(Device.objects.filter(pk=OuterRef("device_id")).values("mn")[:1]),
+            point_name=Subquery(point.values("name")[:1]),
+            enterprise_name=Subquery(point.values("outlet__enterprise__name")[:1]),
+            region_code=Subquery(point.annotate(region=region_expression()).values("region")[:1]),
+        )
+        .select_related("resolved_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def dead_letter_get(*, user: User | AnonymousUser, pk: int) -> DeadLetter:
+    return dead_letter_list(user=user, open_only=False).get(pk=pk)
+
+
+def dead_letter_count(*, user: User | AnonymousUser) -> int:
+    """Open entries the user may see (the status page's card)."""
+    q = _dead_letter_scope(user)
+    qs = DeadLetter.objects.filter(resolved_at__isnull=True)
+    return (qs if q is None else qs.filter(q)).count()
+
+
+def dead_letter_date(letter: DeadLetter) -> dt.date | None:
+    """The data time as a date in China, for any year a logger may send (1 … 9999)."""
+    return None if letter.data_time is None else china_date(letter.data_time)

@@ -26,8 +26,16 @@ from qingshan.core.models import User
 from qingshan.core.outbox import event_record
 from qingshan.core.permissions import PermissionDenied, in_jurisdiction, require_edit
 from qingshan.core.rules import rule_value
+from qingshan.monitoring import jobs
 from qingshan.monitoring.choices import AlarmAction, DeclarationKind, DeclarationStatus
-from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
+from qingshan.monitoring.dead_letters import (
+    JUDGED_AGAIN,
+    TRANSIENT,
+    detail_for,
+    point_regions,
+    reason_for,
+)
+from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration, DeadLetter
 from qingshan.registry.models import MonitoringPoint
 
 MAX_TEXT = 2000
@@ -260,6 +268,8 @@ def declaration_submit(
     if user.role != Role.ENTERPRISE or enterprise is None or user.enterprise_id != enterprise.pk:
         raise PermissionDenied(_("只有该监控点所属企业的用户可以申报"))
     errors: dict[str, str] = {}
+    if point.is_retired:  # it sends nothing more: there is nothing to declare
+        errors["point_id"] = _("监控点已注销，不能申报")
     if kind not in DeclarationKind.values:
         errors["kind"] = _("类型应为计划维护、停产或设备故障")
     starts_at, ends_at = _aware(starts_at, "starts_at"), _aware(ends_at, "ends_at")
@@ -346,3 +356,67 @@ def declaration_review(
         payload={"point_id": declaration.point_id},
     )
     return declaration
+
+
+# --- dead letters: what the alarm engine could not judge -------------------------------
+
+
+def _dead_letter_editable(user: User, letter: DeadLetter) -> DeadLetter:
+    """A regulator whose jurisdiction covers the entry's point (an entry of no point: the
+    bureau administrator); the entry locked, and still open."""
+    region = point_regions([letter.point_id]).get(letter.point_id or 0, "")
+    require_edit(user, region, what=DeadLetter._meta.verbose_name)
+    locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
+    if locked.resolved_at is not None:
+        raise ValidationError(_("该条目已处理"), code="already_resolved")
+    return locked
+
+
+def _dead_letter_close(letter: DeadLetter, *, user: User, resolution: str) -> DeadLetter:
+    letter.resolved_at = timezone.now()
+    letter.resolved_by = user
+    letter.resolution = resolution
+    letter.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    audit_record(
+        letter,
+        AuditAction.UPDATE,
+        {
+            "resolved_at": [None, letter.resolved_at],
+            "resolved_by": [None, user.pk],
+            "resolution": ["", resolution],
+        },
+    )
+    return letter
+
+
+@transaction.atomic
+def dead_letter_judge_again(*, letter: DeadLetter, user: User) -> DeadLetter:
+    """Hand the packet or period to its consumer again (after its cause was fixed: a
+    missing rule entered, say). Resolved when it is judged now; otherwise it stays open
+    with the reason it failed for this time. Either way audited."""
+    letter = _dead_letter_editable(user, letter)
+    try:
+        with transaction.atomic():  # a failed attempt leaves nothing behind
+            jobs.dead_letter_redeliver(letter)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        old = letter.reason
+        letter.reason, letter.detail = reason_for(exc), detail_for(exc)
+        letter.save(update_fields=["reason", "detail"])
+        audit_record(
+            letter,
+            AuditAction.UPDATE,
+            {"judged_again": [None, "failed"], "reason": [old, letter.reason]},
+        )
+        return letter
+    return _dead_letter_close(letter, user=user, resolution=JUDGED_AGAIN)
+
+
+@transaction.atomic
+def dead_letter_dismiss(*, letter: DeadLetter, user: User, reason: str) -> DeadLetter:
+    """Close an entry without judging it (a test logger's packets, a known fault), with
+    the reason why, for whoever reads the list later."""
+    reason = _text(reason, field="reason")[: DeadLetter._meta.get_field("resolution").max_length]
+    letter = _dead_letter_editable(user, letter)
+    return _dead_letter_close(letter, user=user, resolution=reason)

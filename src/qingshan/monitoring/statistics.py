@@ -11,20 +11,25 @@ period's pollutant amount over its volume); others are arithmetic means.
 Derived values live in their own table (``DerivedValue``): a value the logger sends
 itself always wins. A derived value is judged by the alarm rules only when the logger
 sent none for that hour or day.
+
+A period that cannot be derived (no rule in force on its date, a data time no datetime
+holds) is set aside as a dead letter and its mark removed: the other periods go on.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Max
 
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import PeriodKind
 from qingshan.monitoring.context import Contexts, china_date
+from qingshan.monitoring.dead_letters import STATISTICS, TRANSIENT, dead_letter_record
 from qingshan.monitoring.evaluation import INSUFFICIENT, VALID, flag_validity
 from qingshan.monitoring.models import DerivedValue, Reading, StatisticsDue
 from qingshan.monitoring.stream import StreamReading
@@ -76,7 +81,12 @@ def _mean(
         value = sum(v for _, v, _ in numbers) / len(numbers)
     zs_all = [zs for _, _, zs in numbers]
     zs = None if any(z is None for z in zs_all) else sum(zs_all) / len(zs_all)  # type: ignore[arg-type]
-    return value, zs
+    # sums of values near the float maximum overflow: no mean of measurements, nothing to judge
+    return _finite(value), _finite(zs)
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is None or math.isfinite(x) else None
 
 
 def derive(
@@ -167,38 +177,85 @@ def _arrivals(point_id: int, period: int, start: int) -> tuple[object, ...]:
     return sent["n"], sent["t"], hours["n"], hours["t"]
 
 
+def _due(period: PeriodKind, now: int) -> list[tuple[int, int]]:
+    """The marks of ``period`` due by ``now``, oldest first, their times as plain integers:
+    a mark of year 1 is a time no datetime holds, and must not fail the others' read."""
+    length = HOUR if period == PeriodKind.HOUR else DAY
+    raw = ExpressionWrapper(F("data_time"), output_field=BigIntegerField())
+    return list(
+        StatisticsDue.objects.filter(period=period, data_time__lte=now - length - GRACE[period])
+        .annotate(t=raw)
+        .order_by("data_time")
+        .values_list("point_id", "t")[:DUE_PER_RUN]
+    )
+
+
 def statistics_derive(*, now: int, contexts: Contexts) -> list[StreamReading]:
     """Derive the periods that are due; returns the values for the alarm rules to judge.
 
     The values are read and derived before the transaction, which holds the database only
     to store the result: at midnight every point's day is due at once, and a transaction
     around the reads kept the gateway and the stream's judging waiting for seconds
-    (docs/benchmarks.md, alarm latency).
+    (docs/benchmarks.md, alarm latency). A period that fails is set aside, its mark
+    removed; a failing database is raised (the marks stay for the next run).
     """
     to_judge: list[StreamReading] = []
     for period in (PeriodKind.HOUR, PeriodKind.DAY):
-        length = HOUR if period == PeriodKind.HOUR else DAY
-        due = list(
-            StatisticsDue.objects.filter(period=period, data_time__lte=now - length - GRACE[period])
-            .order_by("data_time")
-            .values_list("point_id", "data_time")[:DUE_PER_RUN]
-        )
-        due = [(p, epoch_seconds(t) or 0) for p, t in due]
+        due = _due(period, now)
         points = MonitoringPoint.objects.in_bulk({p for p, _ in due})
         for point_id, start in due:
             point = points.get(point_id)
-            mark = StatisticsDue.objects.filter(point_id=point_id, period=period, data_time=start)
             if point is None:  # a deleted point: nothing to derive
-                mark.delete()
+                _unmark(point_id, period, start)
                 continue
-            seen = _arrivals(point_id, period, start)
-            derived = _derive_one(point, period, start, contexts)
-            with transaction.atomic():
-                mark.delete()
-                if _arrivals(point_id, period, start) != seen:
-                    derived = _derive_one(point, period, start, contexts)
-                to_judge.extend(_store(point, period, start, derived))
+            try:
+                to_judge.extend(_derive_due(point, period, start, contexts))
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                with transaction.atomic():
+                    _unmark(point_id, period, start)
+                    dead_letter_record(
+                        consumer=STATISTICS,
+                        exc=exc,
+                        point_id=point_id,
+                        period=period,
+                        data_time=start,
+                    )
     return to_judge
+
+
+UNMARK_SQL = (
+    f"DELETE FROM {StatisticsDue._meta.db_table}"  # noqa: S608 (a model's table)
+    " WHERE point_id = %s AND period = %s AND data_time = %s"
+)
+
+
+def _unmark(point_id: int, period: int, start: int) -> None:
+    """Remove a mark. Plain SQL: the ORM reads the rows it deletes first (for the signals),
+    and the time of a year-1 mark reads as no datetime."""
+    with connection.cursor() as cursor:
+        cursor.execute(UNMARK_SQL, [point_id, period, start])
+
+
+def _derive_due(
+    point: MonitoringPoint, period: int, start: int, contexts: Contexts
+) -> list[StreamReading]:
+    """Derive and store one period and remove its mark; the values to judge."""
+    seen = _arrivals(point.pk, period, start)
+    derived = _derive_one(point, period, start, contexts)
+    with transaction.atomic():
+        _unmark(point.pk, period, start)
+        if _arrivals(point.pk, period, start) != seen:
+            derived = _derive_one(point, period, start, contexts)
+        return _store(point, period, start, derived)
+
+
+def statistics_derive_one(
+    point_id: int, period: int, start: int, *, contexts: Contexts
+) -> list[StreamReading]:
+    """One period derived now, due or not (judge again, from the dead-letter list)."""
+    return _derive_due(MonitoringPoint.objects.get(pk=point_id), period, start, contexts)
 
 
 Derived = tuple[list[DerivedValue], set[str]]  # the values, and the factors sent as such

@@ -1,11 +1,23 @@
 from django.urls import path
 
-from qingshan.monitoring import alarm_views, views
+from qingshan.monitoring import alarm_views, dead_letter_views, views
 
 app_name = "monitoring"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("gateway/", views.gateway_status, name="gateway-status"),
+    path("gateway/refused/", views.refused_senders, name="refused-senders"),
+    path("dead-letters/", dead_letter_views.dead_letter_list, name="dead-letters"),
+    path(
+        "dead-letters/<int:pk>/judge-again/",
+        dead_letter_views.dead_letter_judge_again,
+        name="dead-letter-judge-again",
+    ),
+    path(
+        "dead-letters/<int:pk>/dismiss/",
+        dead_letter_views.dead_letter_dismiss,
+        name="dead-letter-dismiss",
+    ),
     path("points/<int:pk>/", views.point_detail, name="point"),
     path("points/<int:pk>/export.xlsx", views.point_export, name="point-export"),
     path("alarms/", alarm_views.alarm_list, name="alarm-list"),

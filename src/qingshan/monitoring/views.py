@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from qingshan.core.models import User
 from qingshan.monitoring import selectors
 from qingshan.monitoring.charts import chart_payload, series_workbook
-from qingshan.monitoring.choices import DeclarationStatus, PointStatus
+from qingshan.monitoring.choices import DeclarationStatus, PointStatus, RefusalReason
 from qingshan.monitoring.forms import OverviewFilter, SeriesForm
+from qingshan.monitoring.models import RefusedSender
 from qingshan.monitoring.series import KIND_LABELS, KIND_NAMES, default_range
 from qingshan.registry import selectors as registry
 from qingshan.registry.models import Device
@@ -54,8 +55,42 @@ def gateway_status(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, filters.apply(user)),
         "summary": selectors.device_status_summary(user=user),
         "unjudged": selectors.judging_backlog(),
+        "dead_letters": selectors.dead_letter_count(user=user),
+        "refused": selectors.refused_sender_list(user=user)[:RECENT_REFUSED],
     }
     return render(request, "monitoring/gateway_status.html", context)
+
+
+RECENT_REFUSED = 10  # on the status page; the rest on the refused-senders page
+
+
+class RefusedSenderFilter(FilterForm):
+    search_hint = _("MN 或来源地址")
+    reason = forms.ChoiceField(
+        label=_("拒收原因"), choices=[("", _("全部")), *RefusalReason.choices], required=False
+    )
+
+    def __init__(self, data: Any, *, user: User) -> None:
+        super().__init__(data, user=user)
+        del self.fields["region"]  # an unknown MN has no jurisdiction to filter by
+
+    def apply(self, user: User) -> QuerySet[RefusedSender]:
+        v = self.values()
+        return selectors.refused_sender_list(
+            user=user, q=v.get("q", "").strip(), reason=v.get("reason", "")
+        )
+
+
+@login_required
+def refused_senders(request: HttpRequest) -> HttpResponse:
+    """Every sender the gateway refused (an unknown MN, a wrong password, a bad CRC), with
+    how often and when: a field engineer with a mistyped MN sees why at once."""
+    user = current_user(request)
+    if not user.is_bureau_staff and user.enterprise_id is None:
+        raise Http404
+    filters = RefusedSenderFilter(request.GET, user=user)
+    context = {"filters": filters, "page": paginate(request, filters.apply(user))}
+    return render(request, "monitoring/refused_senders.html", context)
 
 
 # --- the overview: every point on a map and in a list, coloured by its state -----------
