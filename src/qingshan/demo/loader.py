@@ -28,12 +28,12 @@ from qingshan.core.models import Region, User
 from qingshan.demo.geography import CITY
 from qingshan.demo.models import DemoLoad
 from qingshan.demo.plan import DEMO_PASSWORD, CityPlan, EnterprisePlan, PermitPlan, build_city
+from qingshan.demo.purge import enterprises_purge
 from qingshan.demo.standards import in_unit
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 from qingshan.quality.demo import load_quality
 from qingshan.registry.factors import factor_catalogue, validate_factor_codes
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
-from qingshan.registry.retirement import enterprises_purge
 from qingshan.supervision.demo import cases_remove
 
 M = TypeVar("M", bound=models.Model)

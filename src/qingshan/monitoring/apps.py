@@ -13,6 +13,10 @@ class MonitoringConfig(AppConfig):
 
         register_job(Job("monitoring.partitions", 86400, partitions_maintain))
 
+        from qingshan.monitoring.selectors import history_checks_register
+
+        history_checks_register()  # alarms, data, packets (qingshan.registry.history)
+
         from qingshan.monitoring import jobs
         from qingshan.monitoring.statistics import due_mark
         from qingshan.monitoring.stream import register_stream_consumer, stream_dispatch

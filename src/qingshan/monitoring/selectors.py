@@ -18,6 +18,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict, scope_q
@@ -29,6 +30,9 @@ from qingshan.monitoring.models import (
     AlarmEntry,
     AnomalyDeclaration,
     DeadLetter,
+    DeviceSession,
+    RawPacket,
+    Reading,
     RefusedSender,
 )
 
@@ -41,6 +45,7 @@ from qingshan.monitoring.series import point_enterprise
 from qingshan.monitoring.series import reading_series as reading_series
 from qingshan.monitoring.stream import stream_backlog
 from qingshan.registry import selectors as registry
+from qingshan.registry.history import history_check_register as check
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint
 
 
@@ -397,3 +402,48 @@ def dead_letter_count(*, user: User | AnonymousUser) -> int:
 def dead_letter_date(letter: DeadLetter) -> dt.date | None:
     """The data time as a date in China, for any year a logger may send (1 … 9999)."""
     return None if letter.data_time is None else china_date(letter.data_time)
+
+
+# --- the evidence monitoring keeps about registry records (qingshan.registry.history) ---
+
+
+def history_checks_register() -> None:
+    """Alarms, declarations, readings, raw packets and sessions are a record's history:
+    with any of them it is retired, never deleted. The readings key and the raw packets'
+    index ``rawpacket_device_data`` start with the point and the device: each check is an
+    index probe on the platform's largest tables."""
+    check("device", pgettext_lazy("history", "原始报文"), _raw_packets_of)
+    check("device", pgettext_lazy("history", "连接记录"), _sessions_of)
+    check("point", pgettext_lazy("history", "报警"), _point_alarms)
+    check("point", pgettext_lazy("history", "企业申报"), _point_declarations)
+    check("point", pgettext_lazy("history", "监测数据"), _readings_of)
+    check("enterprise", pgettext_lazy("history", "报警"), _enterprise_alarms)
+    check("enterprise", pgettext_lazy("history", "企业申报"), _enterprise_declarations)
+
+
+def _raw_packets_of(ids: list[int]) -> QuerySet[RawPacket]:
+    return RawPacket.objects.filter(device_id__in=ids)
+
+
+def _sessions_of(ids: list[int]) -> QuerySet[DeviceSession]:
+    return DeviceSession.objects.filter(device_id__in=ids)
+
+
+def _readings_of(ids: list[int]) -> QuerySet[Reading]:
+    return Reading.objects.filter(point_id__in=ids)
+
+
+def _point_alarms(ids: list[int]) -> QuerySet[Alarm]:
+    return Alarm.objects.filter(point_id__in=ids)
+
+
+def _point_declarations(ids: list[int]) -> QuerySet[AnomalyDeclaration]:
+    return AnomalyDeclaration.objects.filter(point_id__in=ids)
+
+
+def _enterprise_alarms(ids: list[int]) -> QuerySet[Alarm]:
+    return Alarm.objects.filter(enterprise_id__in=ids)
+
+
+def _enterprise_declarations(ids: list[int]) -> QuerySet[AnomalyDeclaration]:
+    return AnomalyDeclaration.objects.filter(enterprise_id__in=ids)

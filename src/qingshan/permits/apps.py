@@ -12,3 +12,7 @@ class PermitsConfig(AppConfig):
         from qingshan.permits.services import permits_expire
 
         register_job(Job("permits.expire", 3600, permits_expire))
+
+        from qingshan.permits.selectors import history_checks_register
+
+        history_checks_register()  # a permit in force is history (qingshan.registry.history)

@@ -7,10 +7,12 @@ import datetime as dt
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict
 from qingshan.permits.models import Permit, PermitLimit
+from qingshan.registry.history import dependents_register, history_check_register
 
 
 def permit_list(
@@ -54,3 +56,30 @@ def permits_begun(qs: QuerySet[Permit], *, today: dt.date | None = None) -> Quer
     """The permits of ``qs`` whose validity has begun: data were judged against their
     limits from then on, whatever their status now, so they are history (never deleted)."""
     return qs.filter(valid_from__lte=today or timezone.localdate())
+
+
+# --- the evidence permits keep about registry records (qingshan.registry.history) ------
+
+
+def history_checks_register() -> None:
+    """A permit that has been in force, and its limits, are history: data were judged
+    against them. A permit never in force goes with an enterprise deleted by mistake."""
+    history_check_register("outlet", pgettext_lazy("history", "已生效许可证的限值"), _limits_begun)
+    history_check_register(
+        "enterprise", pgettext_lazy("history", "已生效的排污许可证"), _permits_begun_of
+    )
+    dependents_register("enterprise", _permits_of)
+
+
+def _limits_begun(outlet_ids: list[int]) -> QuerySet[PermitLimit]:
+    return PermitLimit.objects.filter(
+        outlet_id__in=outlet_ids, permit__in=permits_begun(Permit.objects.all())
+    )
+
+
+def _permits_begun_of(enterprise_ids: list[int]) -> QuerySet[Permit]:
+    return permits_begun(Permit.objects.filter(enterprise_id__in=enterprise_ids))
+
+
+def _permits_of(enterprise_ids: list[int]) -> QuerySet[Permit]:
+    return Permit.objects.filter(enterprise_id__in=enterprise_ids)

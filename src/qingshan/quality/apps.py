@@ -17,3 +17,7 @@ class QualityConfig(AppConfig):
         # … which are recomputed in the same transaction; this job catches up whatever
         # else left marks (imports in another process, a recomputation asked for by hand)
         register_job(Job("quality.results", 5, results_recompute_pending))
+
+        from qingshan.quality.selectors import history_checks_register
+
+        history_checks_register()  # a station's point is history (qingshan.registry.history)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import pgettext_lazy
 
 from qingshan.core.choices import Role
 from qingshan.core.models import User
@@ -33,6 +34,7 @@ from qingshan.quality.models import (
     WaterSample,
     WaterSection,
 )
+from qingshan.registry.history import history_check_register
 
 AnyUser = User | AnonymousUser
 S = TypeVar("S", AirStation, WaterSection)
@@ -214,3 +216,20 @@ def held_rows(
 
 def held_row_get(*, user: AnyUser, pk: int) -> HeldRow:
     return _scope_held(HeldRow.objects.select_related("station", "section"), user).get(pk=pk)
+
+
+# --- the evidence quality keeps about registry records (qingshan.registry.history) ------
+
+
+def history_checks_register() -> None:
+    """A point that is an air station's or a water section's is part of its history."""
+    history_check_register("point", pgettext_lazy("history", "空气质量监测站"), _stations_of)
+    history_check_register("point", pgettext_lazy("history", "地表水监测断面"), _sections_of)
+
+
+def _stations_of(point_ids: list[int]) -> QuerySet[AirStation]:
+    return AirStation.objects.filter(point_id__in=point_ids)
+
+
+def _sections_of(point_ids: list[int]) -> QuerySet[WaterSection]:
+    return WaterSection.objects.filter(point_id__in=point_ids)

@@ -1,102 +1,96 @@
 """What counts as a registry record's history: the evidence that forbids deleting it.
 
 A record with history is retired, never deleted (``qingshan.registry.retirement``). The
-registry is the app that deletes its records, so it names here, once, the evidence the
-other apps keep about them. Each question is one ``EXISTS`` on a key or index of the
-table asked (readings and raw packets are the largest tables of the platform):
+evidence lives in the apps built on the registry (alarms and readings in monitoring,
+permits, cases, stations), and the registry must not depend on them: each app registers
+here, in its ``AppConfig.ready``, the questions that find its evidence about a kind of
+record (``history_check_register``), and the rows that go first when a record without
+history is deleted (``dependents_register``: a permit never in force). Each question is
+one ``EXISTS`` on a key or index of the table asked (readings and raw packets are the
+largest tables of the platform). Today:
 
 - a data logger (数采仪): a raw packet it sent (``rawpacket_device_data``: device, data
-  time) or a connection session;
+  time) or a connection session (monitoring);
 - a monitoring point (监控点): an alarm, open or cleared; an enterprise declaration; a
-  reading (the readings key starts with the point); an air station or water section
-  that owns it; or history of one of its loggers;
-- an outlet (排放口): a limit of a permit that has been in force; or history of one of
-  its points;
-- an enterprise (排污单位): an alarm, a declaration or a supervision case of its own; a
-  permit that has been in force; or history of one of its outlets.
-
-A permit "has been in force" once its validity began (``permits.selectors.permits_begun``).
+  reading (monitoring); an air station or water section that owns it (quality); or
+  history of one of its loggers;
+- an outlet (排放口): a limit of a permit that has been in force (permits); or history of
+  one of its points;
+- an enterprise (排污单位): an alarm or a declaration (monitoring), a supervision case
+  (supervision), a permit that has been in force (permits); or history of one of its
+  outlets.
 """
 
 from __future__ import annotations
 
-from django.db.models import Model, QuerySet
-from django.utils.translation import pgettext
+from collections.abc import Callable
+from typing import Any, Literal
 
-from qingshan.monitoring.models import Alarm, AnomalyDeclaration, DeviceSession, RawPacket, Reading
-from qingshan.permits.models import Permit, PermitLimit
-from qingshan.permits.selectors import permits_begun
-from qingshan.quality.models import AirStation, WaterSection
+from django.db.models import Model, QuerySet
+
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
-from qingshan.supervision.models import SupervisionCase
 
 Record = Enterprise | Outlet | MonitoringPoint | Device
+Kind = Literal["enterprise", "outlet", "point", "device"]
+Query = Callable[[list[int]], QuerySet[Any]]  # record ids → the rows that refer to them
+
+KINDS: tuple[Kind, ...] = ("enterprise", "outlet", "point", "device")
+
+_CHECKS: dict[Kind, list[tuple[Any, Query]]] = {kind: [] for kind in KINDS}
+_DEPENDENTS: dict[Kind, list[Query]] = {kind: [] for kind in KINDS}
 
 
-def _found(checks: list[tuple[str, QuerySet[Model]]]) -> list[str]:
-    """The labels of the checks that find a row; each stops at the first one it finds."""
-    return [label for label, qs in checks if qs.exists()]
+def history_check_register(kind: Kind, label: Any, query: Query) -> None:
+    """``label`` (a lazy text, read inside a sentence: "…已有报警、监测数据，不能删除")
+    names what ``query`` finds for records of ``kind``."""
+    if all(existing is not query for _, existing in _CHECKS[kind]):
+        _CHECKS[kind].append((label, query))
 
 
-def _device_checks(device_ids: list[int]) -> list[tuple[str, QuerySet[Model]]]:
-    return [
-        (pgettext("history", "原始报文"), RawPacket.objects.filter(device_id__in=device_ids)),
-        (pgettext("history", "连接记录"), DeviceSession.objects.filter(device_id__in=device_ids)),
-    ]
+def dependents_register(kind: Kind, query: Query) -> None:
+    """Rows that refer to a record of ``kind`` without being history: deleted first (each
+    audited) when the record is deleted."""
+    if query not in _DEPENDENTS[kind]:
+        _DEPENDENTS[kind].append(query)
 
 
-def _point_checks(point_ids: list[int]) -> list[tuple[str, QuerySet[Model]]]:
-    devices = list(Device.objects.filter(point_id__in=point_ids).values_list("pk", flat=True))
-    return [
-        (pgettext("history", "报警"), Alarm.objects.filter(point_id__in=point_ids)),
-        (
-            pgettext("history", "企业申报"),
-            AnomalyDeclaration.objects.filter(point_id__in=point_ids),
-        ),
-        (pgettext("history", "监测数据"), Reading.objects.filter(point_id__in=point_ids)),
-        (pgettext("history", "空气质量监测站"), AirStation.objects.filter(point_id__in=point_ids)),
-        (
-            pgettext("history", "地表水监测断面"),
-            WaterSection.objects.filter(point_id__in=point_ids),
-        ),
-        *_device_checks(devices),
-    ]
+def kind_of(obj: Record) -> Kind:
+    if isinstance(obj, Enterprise):
+        return "enterprise"
+    if isinstance(obj, Outlet):
+        return "outlet"
+    return "point" if isinstance(obj, MonitoringPoint) else "device"
 
 
-def _outlet_checks(outlet_ids: list[int]) -> list[tuple[str, QuerySet[Model]]]:
-    points = list(
-        MonitoringPoint.objects.filter(outlet_id__in=outlet_ids).values_list("pk", flat=True)
-    )
-    permits = permits_begun(Permit.objects.all())
-    limits = PermitLimit.objects.filter(outlet_id__in=outlet_ids, permit__in=permits)
-    return [(pgettext("history", "已生效许可证的限值"), limits), *_point_checks(points)]
+def _children(kind: Kind, ids: list[int]) -> tuple[Kind, list[int]] | None:
+    """The records one level down: their history is the parent's too."""
+    if kind == "enterprise":
+        return "outlet", list(
+            Outlet.objects.filter(enterprise_id__in=ids).values_list("pk", flat=True)
+        )
+    if kind == "outlet":
+        rows = MonitoringPoint.objects.filter(outlet_id__in=ids).values_list("pk", flat=True)
+        return "point", list(rows)
+    if kind == "point":
+        return "device", list(Device.objects.filter(point_id__in=ids).values_list("pk", flat=True))
+    return None
 
 
-def _enterprise_checks(enterprise: Enterprise) -> list[tuple[str, QuerySet[Model]]]:
-    outlets = list(enterprise.outlets.values_list("pk", flat=True))
-    return [
-        (pgettext("history", "报警"), Alarm.objects.filter(enterprise=enterprise)),
-        (pgettext("history", "企业申报"), AnomalyDeclaration.objects.filter(enterprise=enterprise)),
-        (pgettext("history", "督办案件"), SupervisionCase.objects.filter(enterprise=enterprise)),
-        (
-            pgettext("history", "已生效的排污许可证"),
-            permits_begun(Permit.objects.filter(enterprise=enterprise)),
-        ),
-        *_outlet_checks(outlets),
-    ]
+def _found(kind: Kind, ids: list[int]) -> list[str]:
+    """The labels of the checks that find a row, this level and below; each stops at the
+    first row it finds."""
+    if not ids:
+        return []
+    found = [str(label) for label, query in _CHECKS[kind] if query(ids).exists()]
+    below = _children(kind, ids)
+    return found + (_found(*below) if below else [])
 
 
 def record_history(obj: Record) -> list[str]:
-    """What history ``obj`` has, by kind ("报警", "监测数据"…), without repeats; [] for none.
+    """What history ``obj`` has, by kind ("报警", "监测数据"…), without repeats; [] for none."""
+    return list(dict.fromkeys(_found(kind_of(obj), [obj.pk])))
 
-    The labels are context "history" in the catalogue: they are read inside a sentence
-    ("…已有报警、监测数据，不能删除")."""
-    if isinstance(obj, Device):
-        checks = _device_checks([obj.pk])
-    elif isinstance(obj, MonitoringPoint):
-        checks = _point_checks([obj.pk])
-    elif isinstance(obj, Outlet):
-        checks = _outlet_checks([obj.pk])
-    else:
-        checks = _enterprise_checks(obj)
-    return list(dict.fromkeys(_found(checks)))
+
+def record_dependents(obj: Record) -> list[Model]:
+    """The rows to delete before ``obj`` and the records under it (registered by the apps)."""
+    return [row for query in _DEPENDENTS[kind_of(obj)] for row in query([obj.pk]).order_by("pk")]

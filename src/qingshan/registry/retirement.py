@@ -32,9 +32,7 @@ from qingshan.core.choices import AuditAction
 from qingshan.core.models import AuditedModel, User
 from qingshan.core.outbox import event_record
 from qingshan.core.permissions import require_edit
-from qingshan.monitoring.models import Alarm, AnomalyDeclaration, DeviceSession
-from qingshan.permits.models import Permit
-from qingshan.registry.history import Record, record_history
+from qingshan.registry.history import Record, record_dependents, record_history
 from qingshan.registry.models import (
     RETIRED_REASON_MAX,
     Device,
@@ -189,11 +187,10 @@ def _delete_audited(obj: Model, removed: Counter[str]) -> None:
 
 
 def _removal_order(obj: Record) -> list[Model]:
-    """Bottom up: an enterprise's permits never in force (their limits refer to its
-    outlets), then loggers, points, outlets, and ``obj`` last."""
-    rows: list[Model] = []
-    if isinstance(obj, Enterprise):
-        rows.extend(Permit.objects.filter(enterprise=obj).order_by("pk"))
+    """Bottom up: what the apps registered as going first (an enterprise's permits never
+    in force: their limits refer to its outlets), then loggers, points, outlets, and
+    ``obj`` last."""
+    rows: list[Model] = record_dependents(obj)
     for qs in reversed(_descendants(obj)):
         rows.extend(qs.order_by("pk"))
     rows.append(obj)
@@ -234,24 +231,3 @@ def record_delete(*, user: User, obj: Record) -> dict[str, int]:
     event.payload["removed"] = dict(removed)
     event.save(update_fields=["payload"])
     return dict(removed)
-
-
-# ---- the demo's reset ------------------------------------------------------------------
-
-
-@transaction.atomic
-def enterprises_purge(*, enterprises: QuerySet[Enterprise]) -> None:
-    """Remove enterprises with everything under them, their evidence included.
-
-    Only for throwaway data: the demo city's reset (``qingshan.demo``) and tests. Cases
-    must be gone first (``qingshan.supervision.demo.cases_remove``); raw packets and
-    readings stay, as everywhere (they have no foreign key)."""
-    ids = list(enterprises.values_list("pk", flat=True))
-    Alarm.objects.filter(enterprise_id__in=ids).delete()
-    AnomalyDeclaration.objects.filter(enterprise_id__in=ids).delete()
-    DeviceSession.objects.filter(device__point__outlet__enterprise_id__in=ids).delete()
-    Permit.objects.filter(enterprise_id__in=ids).delete()
-    Device.objects.filter(point__outlet__enterprise_id__in=ids).delete()
-    MonitoringPoint.objects.filter(outlet__enterprise_id__in=ids).delete()
-    Outlet.objects.filter(enterprise_id__in=ids).delete()
-    Enterprise.objects.filter(pk__in=ids).delete()

@@ -17,3 +17,7 @@ class SupervisionConfig(AppConfig):
             "supervision.alarms", topics=["monitoring.alarm.raised"], handle=alarm_raised_handle
         )
         register_job(Job("supervision.deadlines", 60, deadlines_check))
+
+        from qingshan.supervision.selectors import history_checks_register
+
+        history_checks_register()  # a case is history (qingshan.registry.history)

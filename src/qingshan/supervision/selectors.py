@@ -8,11 +8,13 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from qingshan.core.choices import Role
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict, scope_q
 from qingshan.monitoring.models import Alarm, Reading
+from qingshan.registry.history import history_check_register
 from qingshan.supervision.choices import CaseState, Resolution
 from qingshan.supervision.models import (
     CaseAttachment,
@@ -267,3 +269,15 @@ def _resolutions(cases: QuerySet[SupervisionCase]) -> dict[str, int]:
     ):
         counts[row["resolution"]] = row["n"]
     return counts
+
+
+# --- the evidence supervision keeps about registry records (qingshan.registry.history) --
+
+
+def history_checks_register() -> None:
+    """An enterprise with a supervision case is retired, never deleted."""
+    history_check_register("enterprise", pgettext_lazy("history", "督办案件"), _cases_of)
+
+
+def _cases_of(enterprise_ids: list[int]) -> QuerySet[SupervisionCase]:
+    return SupervisionCase.objects.filter(enterprise_id__in=enterprise_ids)
