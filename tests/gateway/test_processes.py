@@ -274,12 +274,25 @@ def test_device_changes_reach_the_running_gateway_within_two_seconds():
         stop_gateway(gateway)
 
 
-def test_a_connection_that_never_authenticates_is_cut_off_at_the_deadline():
+def test_a_connection_that_never_authenticates_or_sends_garbage_is_cut_off():
     env, _ = environment(DB)
     register_devices(env, 1)
-    gateway, port = start_gateway(env, extra=("--auth-timeout", "1"))
+    gateway, port = start_gateway(env, extra=("--auth-timeout", "1", "--garbage-budget", "8192"))
+
+    async def garbage() -> int:
+        """Bytes it got to send before the gateway closed it (1 MB if never)."""
+        noise, sent = await Logger.connect(port), 0
+        try:
+            while sent < 1_000_000:
+                await noise.send(bytes(range(256)) * 4)
+                sent += 1024
+        except ConnectionError:
+            pass
+        await noise.gone(timeout=3)
+        return sent
 
     async def scenario() -> tuple[bool, bool]:
+        assert await garbage() < 200_000  # closed soon after its budget
         idle = [await Logger.connect(port) for _ in range(20)]
         chatter = await Logger.connect(port)
         start = time.monotonic()
