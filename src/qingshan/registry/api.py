@@ -116,41 +116,6 @@ REINSTATE_DESCRIPTION = (
 )
 
 
-def _delete(request: HttpRequest, obj: Any) -> Status[None]:
-    retirement.record_delete(user=api_user(request), obj=obj)
-    return Status(204, None)
-
-
-@router.delete(
-    "/enterprises/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION
-)
-@conflicts_as_409
-def enterprise_delete(request: HttpRequest, pk: int) -> Status[None]:
-    return _delete(request, selectors.enterprise_get(user=request.user, pk=pk))
-
-
-@router.post(
-    "/enterprises/{int:pk}/retire",
-    response={200: EnterpriseOut, **CONFLICT},
-    description=RETIRE_DESCRIPTION,
-)
-@conflicts_as_409
-def enterprise_retire(request: HttpRequest, pk: int, payload: RetireIn) -> Enterprise:
-    obj = selectors.enterprise_get(user=request.user, pk=pk)
-    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
-
-
-@router.post(
-    "/enterprises/{int:pk}/reinstate",
-    response={200: EnterpriseOut, **CONFLICT},
-    description=REINSTATE_DESCRIPTION,
-)
-@conflicts_as_409
-def enterprise_reinstate(request: HttpRequest, pk: int) -> Enterprise:
-    obj = selectors.enterprise_get(user=request.user, pk=pk)
-    return retirement.record_reinstate(user=api_user(request), obj=obj)
-
-
 class ChildFilter(RecordStateFilter):
     q: str = ""
     enterprise_id: int | None = None
@@ -183,36 +148,6 @@ def outlet_update(request: HttpRequest, pk: int, payload: OutletPatch) -> Outlet
     return services.outlet_save(user=api_user(request), outlet=outlet, data=data)
 
 
-@router.delete(
-    "/outlets/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION
-)
-@conflicts_as_409
-def outlet_delete(request: HttpRequest, pk: int) -> Status[None]:
-    return _delete(request, selectors.outlet_get(user=request.user, pk=pk))
-
-
-@router.post(
-    "/outlets/{int:pk}/retire",
-    response={200: OutletOut, **CONFLICT},
-    description=RETIRE_DESCRIPTION,
-)
-@conflicts_as_409
-def outlet_retire(request: HttpRequest, pk: int, payload: RetireIn) -> Outlet:
-    obj = selectors.outlet_get(user=request.user, pk=pk)
-    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
-
-
-@router.post(
-    "/outlets/{int:pk}/reinstate",
-    response={200: OutletOut, **CONFLICT},
-    description=REINSTATE_DESCRIPTION,
-)
-@conflicts_as_409
-def outlet_reinstate(request: HttpRequest, pk: int) -> Outlet:
-    obj = selectors.outlet_get(user=request.user, pk=pk)
-    return retirement.record_reinstate(user=api_user(request), obj=obj)
-
-
 class PointFilter(ChildFilter):
     outlet_id: int | None = None
 
@@ -242,34 +177,6 @@ def point_update(request: HttpRequest, pk: int, payload: PointPatch) -> Monitori
     point = selectors.point_get(user=request.user, pk=pk)
     data = with_parent(request, payload.dict(exclude_unset=True), "outlet", selectors.outlet_get)
     return services.point_save(user=api_user(request), point=point, data=data)
-
-
-@router.delete("/points/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION)
-@conflicts_as_409
-def point_delete(request: HttpRequest, pk: int) -> Status[None]:
-    return _delete(request, selectors.point_get(user=request.user, pk=pk))
-
-
-@router.post(
-    "/points/{int:pk}/retire",
-    response={200: PointOut, **CONFLICT},
-    description=RETIRE_DESCRIPTION,
-)
-@conflicts_as_409
-def point_retire(request: HttpRequest, pk: int, payload: RetireIn) -> MonitoringPoint:
-    obj = selectors.point_get(user=request.user, pk=pk)
-    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
-
-
-@router.post(
-    "/points/{int:pk}/reinstate",
-    response={200: PointOut, **CONFLICT},
-    description=REINSTATE_DESCRIPTION,
-)
-@conflicts_as_409
-def point_reinstate(request: HttpRequest, pk: int) -> MonitoringPoint:
-    obj = selectors.point_get(user=request.user, pk=pk)
-    return retirement.record_reinstate(user=api_user(request), obj=obj)
 
 
 class DeviceFilter(ChildFilter):
@@ -306,31 +213,49 @@ def device_update(request: HttpRequest, pk: int, payload: DevicePatch) -> Device
     return services.device_save(user=api_user(request), device=device, data=data, password=password)
 
 
-@router.delete(
-    "/devices/{int:pk}", response={204: None, **CONFLICT}, description=DELETE_DESCRIPTION
-)
-@conflicts_as_409
-def device_delete(request: HttpRequest, pk: int) -> Status[None]:
-    return _delete(request, selectors.device_get(user=request.user, pk=pk))
+# --- delete, retire, reinstate: the same three endpoints for every kind of record ------
 
 
-@router.post(
-    "/devices/{int:pk}/retire",
-    response={200: DeviceOut, **CONFLICT},
-    description=RETIRE_DESCRIPTION,
-)
-@conflicts_as_409
-def device_retire(request: HttpRequest, pk: int, payload: RetireIn) -> Device:
-    obj = selectors.device_get(user=request.user, pk=pk)
-    return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
+def _lifecycle_routes(path: str, out: Any, get: Callable[..., Any], kind: str) -> None:
+    """``DELETE /{path}/{pk}``, ``POST …/retire`` and ``POST …/reinstate`` of one kind."""
+
+    def delete(request: HttpRequest, pk: int) -> Status[None]:
+        retirement.record_delete(user=api_user(request), obj=get(user=request.user, pk=pk))
+        return Status(204, None)
+
+    def retire(request: HttpRequest, pk: int, payload: RetireIn) -> Any:
+        obj = get(user=request.user, pk=pk)
+        return retirement.record_retire(user=api_user(request), obj=obj, reason=payload.reason)
+
+    def reinstate(request: HttpRequest, pk: int) -> Any:
+        obj = get(user=request.user, pk=pk)
+        return retirement.record_reinstate(user=api_user(request), obj=obj)
+
+    operation = f"qingshan_registry_api_{kind}"
+    router.delete(
+        f"/{path}/{{int:pk}}",
+        response={204: None, **CONFLICT},
+        description=DELETE_DESCRIPTION,
+        operation_id=f"{operation}_delete",
+    )(conflicts_as_409(delete))
+    router.post(
+        f"/{path}/{{int:pk}}/retire",
+        response={200: out, **CONFLICT},
+        description=RETIRE_DESCRIPTION,
+        operation_id=f"{operation}_retire",
+    )(conflicts_as_409(retire))
+    router.post(
+        f"/{path}/{{int:pk}}/reinstate",
+        response={200: out, **CONFLICT},
+        description=REINSTATE_DESCRIPTION,
+        operation_id=f"{operation}_reinstate",
+    )(conflicts_as_409(reinstate))
 
 
-@router.post(
-    "/devices/{int:pk}/reinstate",
-    response={200: DeviceOut, **CONFLICT},
-    description=REINSTATE_DESCRIPTION,
-)
-@conflicts_as_409
-def device_reinstate(request: HttpRequest, pk: int) -> Device:
-    obj = selectors.device_get(user=request.user, pk=pk)
-    return retirement.record_reinstate(user=api_user(request), obj=obj)
+for _path, _out, _get, _kind in [
+    ("enterprises", EnterpriseOut, selectors.enterprise_get, "enterprise"),
+    ("outlets", OutletOut, selectors.outlet_get, "outlet"),
+    ("points", PointOut, selectors.point_get, "point"),
+    ("devices", DeviceOut, selectors.device_get, "device"),
+]:
+    _lifecycle_routes(_path, _out, _get, _kind)
