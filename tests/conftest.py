@@ -185,6 +185,21 @@ def _rule_table_seeded(request: pytest.FixtureRequest) -> None:
 
         if not RuleValue.objects.filter(rule="monitoring.flag_validity").exists():
             _rules_seed()
+        _regions_seed()
+
+
+def _regions_seed() -> None:
+    """The region table holds the demo city (Shaoxing): region codes must be in it."""
+    from qingshan.core.models import Region
+    from qingshan.demo.geography import REGIONS
+
+    if Region.objects.filter(code__in=[r.code for r in REGIONS]).count() < len(REGIONS):
+        for r in REGIONS:  # parents come first
+            Region.objects.get_or_create(
+                code=r.code,
+                defaults={"name": r.name, "name_en": r.name_en, "level": r.level,
+                          "parent_id": r.parent},
+            )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from qingshan.core.api import AUTH, auth_router, install_error_handlers
+from qingshan.core.validators import PlainTextParser, refuse_bad_body
 from qingshan.monitoring.api import router as monitoring_router
 from qingshan.permits.api import router as permits_router
 from qingshan.quality.api import router as quality_router
@@ -18,8 +19,10 @@ api = NinjaAPI(
     "错误统一为 {error: {code, message, fields}}。",
     auth=AUTH,
     urls_namespace="api",
+    parser=PlainTextParser(),  # refuses control characters in every input
 )
 install_error_handlers(api)
+api.add_decorator(refuse_bad_body)
 api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/", permits_router)

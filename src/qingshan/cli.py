@@ -47,7 +47,13 @@ def _django(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingshan.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["qingshan", *argv])
+    from qingshan.core.actor import audit_context, os_user
+
+    # every write of a management command (createsuperuser, changepassword, an import)
+    # is audited as the operating-system user who ran it; a command acting as a platform
+    # user (import_registry --user) sets that user inside
+    with audit_context(user=None, via="cli", actor_name=os_user()):
+        execute_from_command_line(["qingshan", *argv])
     return 0
 
 

@@ -3,6 +3,12 @@ from django.urls import include, path
 
 from qingshan.api import api
 
+# the API's error shape under /api/, Django's pages elsewhere
+handler400 = "qingshan.core.api.page_bad_request"
+handler403 = "qingshan.core.api.page_forbidden"
+handler404 = "qingshan.core.api.page_not_found"
+handler500 = "qingshan.core.api.page_server_error"
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -29,8 +29,12 @@ PASSWORD = "tour-password-2026"
 
 
 def make_monitored_city() -> dict[str, Any]:
-    Region.objects.create(code="330600", name="绍兴市", name_en="Shaoxing", level="city")
-    Region.objects.create(code="330603", name="柯桥区", name_en="Keqiao", level="county")
+    Region.objects.update_or_create(
+        code="330600", defaults={"name": "绍兴市", "name_en": "Shaoxing", "level": "city"}
+    )
+    Region.objects.update_or_create(
+        code="330603", defaults={"name": "柯桥区", "name_en": "Keqiao", "level": "county"}
+    )
     sites = []
     for n, (name, lng, lat) in enumerate(
         [

@@ -38,9 +38,15 @@ def feed(point_id: int, period: int, times: list[int], values: dict[str, float])
 
 
 def make_city() -> None:
-    Region.objects.create(code="330600", name="绍兴市", name_en="Shaoxing", level="city")
-    Region.objects.create(code="330603", name="柯桥区", name_en="Keqiao", level="county")
-    Region.objects.create(code="330624", name="新昌县", name_en="Xinchang", level="county")
+    Region.objects.update_or_create(
+        code="330600", defaults={"name": "绍兴市", "name_en": "Shaoxing", "level": "city"}
+    )
+    Region.objects.update_or_create(
+        code="330603", defaults={"name": "柯桥区", "name_en": "Keqiao", "level": "county"}
+    )
+    Region.objects.update_or_create(
+        code="330624", defaults={"name": "新昌县", "name_en": "Xinchang", "level": "county"}
+    )
     admin = User.objects.create_user(username="qa", password="x", role=Role.ADMIN)
     today = china_day(int(time.time()))
     hours = [

@@ -26,9 +26,15 @@ PASSWORD = "tour-password-2026"
 
 
 def make_city() -> dict[str, Any]:
-    Region.objects.create(code="330600", name="绍兴市", name_en="Shaoxing", level="city")
-    Region.objects.create(code="330603", name="柯桥区", name_en="Keqiao", level="county")
-    Region.objects.create(code="330604", name="上虞区", name_en="Shangyu", level="county")
+    Region.objects.update_or_create(
+        code="330600", defaults={"name": "绍兴市", "name_en": "Shaoxing", "level": "city"}
+    )
+    Region.objects.update_or_create(
+        code="330603", defaults={"name": "柯桥区", "name_en": "Keqiao", "level": "county"}
+    )
+    Region.objects.update_or_create(
+        code="330604", defaults={"name": "上虞区", "name_en": "Shangyu", "level": "county"}
+    )
     dyeing = Enterprise.objects.create(
         credit_code=credit_code_for("330603", 52_001),
         name="绍兴柯桥青山印染有限公司",

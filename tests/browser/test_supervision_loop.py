@@ -70,8 +70,12 @@ HOURS = 6
 
 
 def make_city() -> dict[str, Any]:
-    Region.objects.create(code="330600", name="绍兴市", name_en="Shaoxing", level="city")
-    Region.objects.create(code="330603", name="柯桥区", name_en="Keqiao", level="county")
+    Region.objects.update_or_create(
+        code="330600", defaults={"name": "绍兴市", "name_en": "Shaoxing", "level": "city"}
+    )
+    Region.objects.update_or_create(
+        code="330603", defaults={"name": "柯桥区", "name_en": "Keqiao", "level": "county"}
+    )
     dyeing = Enterprise.objects.create(
         credit_code=credit_code_for("330603", 61_001),
         name="绍兴柯桥青山印染有限公司",

@@ -41,3 +41,48 @@ def test_delete_is_audited_with_the_old_values(users):
     ).first()
     assert entry.action == "delete"
     assert entry.changes["name"] == ["锅炉出口", None]
+
+
+def test_a_role_change_is_audited_a_login_time_is_not(users):
+    from django.utils import timezone
+
+    from qingshan.core.models import User
+
+    county = User.objects.get(pk=users["county"].pk)
+    with audit_context(user=users["admin"], ip_address="10.1.2.3", via="web"):
+        county.role, county.is_superuser = "admin", True
+        county.save()
+        county.last_login = timezone.now()
+        county.save(update_fields=["last_login"])
+    entries = list(history_for(county).filter(action="update"))
+    assert [e.changes for e in entries] == [
+        {"role": ["regulator", "admin"], "is_superuser": [False, True]}
+    ]
+
+
+def test_a_field_not_loaded_is_not_recorded_as_changed(users):
+    pk = users["keqiao"]["enterprise"].pk
+    enterprise = Enterprise.objects.only("name").get(pk=pk)
+    enterprise.name = "只改名称印染有限公司"
+    enterprise.save(update_fields=["name"])
+    assert history_for(enterprise).first().changes == {
+        "name": [users["keqiao"]["enterprise"].name, "只改名称印染有限公司"]
+    }
+
+
+def test_group_membership_from_either_side_is_audited(users):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="复核组")
+    county = users["county"]
+    group.user_set.add(county)
+    county.groups.remove(group)
+    rows = [
+        (e.object_type, e.changes)
+        for e in AuditLog.objects.filter(action="update").order_by("pk")
+        if "user_set" in e.changes or "groups" in e.changes
+    ]
+    assert rows == [
+        ("auth.group", {"user_set": [[], [county.username]]}),
+        ("core.user", {"groups": [["复核组"], []]}),
+    ]

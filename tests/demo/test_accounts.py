@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from qingshan.core.models import User
@@ -14,7 +15,8 @@ from qingshan.registry.models import Enterprise
 
 def _logged_in(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD), username
+    # django-axes counts logins per request: authenticate() without one is refused
+    assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD)
     return client
 
 

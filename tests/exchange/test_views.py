@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import threading
 
 import openpyxl
 import pytest
@@ -15,7 +14,7 @@ from qingshan.exchange.models import ImportJob
 from qingshan.exchange.writer import XLSX_CONTENT_TYPE
 from qingshan.registry.models import Enterprise
 from tests.conftest import KEQIAO, SHANGYU, client_for, credit_code_for
-from tests.exchange.conftest import export_bytes, xlsx
+from tests.exchange.conftest import xlsx
 
 
 def upload(content: bytes, name: str = "名录.xlsx") -> SimpleUploadedFile:
@@ -154,24 +153,3 @@ def test_a_malformed_upload_fails_the_job_with_its_message(
     assert "未知的工作表“随便”" in job.message
     page = client_for(users["admin"]).get(reverse("exchange:job", args=[job.pk]))
     assert "未知的工作表" in page.content.decode()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_real_background_thread(users):
-    admin = users["admin"]
-    content = export_bytes(admin)
-    response = client_for(admin).post(reverse("exchange:import"), {"file": upload(content)})
-    assert response.status_code == 302
-    # wait on the thread itself: polling the shared-cache in-memory SQLite database from
-    # this thread while the import writes can hit "table is locked"
-    thread = next(t for t in threading.enumerate() if t.name.startswith("import-"))
-    assert thread.daemon and thread is not threading.current_thread()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the import thread did not finish"
-    job = ImportJob.objects.get()
-    assert thread.name == f"import-{job.pk}"
-    assert job.status == ImportStatus.DONE, job.message
-    assert (job.total_rows, job.processed_rows, job.unchanged_count) == (12, 12, 12)
-    assert not job.report
-    page = client_for(admin).get(reverse("exchange:job-progress", args=[job.pk]))
-    assert "hx-trigger" not in page.content.decode() and "全部行导入成功" in page.content.decode()

@@ -183,10 +183,11 @@ def test_timeline_and_attachments(open_case, users) -> None:
     assert findings["attachments"][0]["id"] == photo["id"]
     assert findings["data"]["location"] == {"lat": 30.0812, "lng": 120.4921}
     assert findings["actor_id"] == users["inspector"].pk and findings["actor_role"] == "inspector"
-    # now everyone who sees the case may open it, and no one else
+    # now the bureau's users who see the case may open it, and no one else: the
+    # inspector did not share it with the enterprise (tests/supervision/test_visibility.py)
     for role, status in [
         ("regulator", 200),
-        ("enterprise", 200),
+        ("enterprise", 404),
         ("county", 200),
         ("other_county", 404),
         ("other_enterprise", 404),

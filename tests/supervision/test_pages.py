@@ -14,7 +14,7 @@ from django.utils import timezone
 from qingshan.core.models import Region
 from qingshan.monitoring.models import Reading
 from qingshan.supervision import services
-from qingshan.supervision.models import Notification, SupervisionCase
+from qingshan.supervision.models import CaseAttachment, Notification, SupervisionCase
 from tests.conftest import client_for
 from tests.supervision.conftest import png_upload
 
@@ -32,9 +32,15 @@ def act(case, user, action, **kwargs):
 
 @pytest.fixture
 def regions(db):
-    Region.objects.create(code="330600", name="绍兴市", name_en="Shaoxing", level="city")
-    Region.objects.create(code="330603", name="柯桥区", name_en="Keqiao", level="county")
-    Region.objects.create(code="330604", name="上虞区", name_en="Shangyu", level="county")
+    Region.objects.update_or_create(
+        code="330600", defaults={"name": "绍兴市", "name_en": "Shaoxing", "level": "city"}
+    )
+    Region.objects.update_or_create(
+        code="330603", defaults={"name": "柯桥区", "name_en": "Keqiao", "level": "county"}
+    )
+    Region.objects.update_or_create(
+        code="330604", defaults={"name": "上虞区", "name_en": "Shangyu", "level": "county"}
+    )
 
 
 def test_list_by_state_with_counts_and_filters(open_case, users, regions) -> None:
@@ -317,3 +323,23 @@ def test_admin_shows_cases_read_only(open_case, users, client) -> None:
     url = reverse("admin:supervision_supervisioncase_delete", args=[case.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert SupervisionCase.objects.filter(pk=case.pk).exists()
+
+
+@pytest.mark.parametrize("forged", ["abc", "", "-1", str(2**63), "1e3"])
+def test_a_forged_alarm_id_on_the_new_case_form_is_not_found(forged, users) -> None:
+    response = client_for(users["county"]).post(reverse("supervision:case-new"), {"alarm": forged})
+    assert response.status_code == 404
+    assert not SupervisionCase.objects.exists()
+
+
+def test_a_control_character_in_an_uploaded_file_name_is_kept_out(open_case, users) -> None:
+    """The client names the file: a bell or an escape in the name is replaced, and the
+    upload is taken instead of failing when its record is saved."""
+    from tests.supervision.conftest import upload
+
+    case = open_case()
+    response = upload(client_for(users["inspector"]), case, name="现场\x07照片\x1b.png")
+    assert response.status_code == 201, response.content
+    kept = CaseAttachment.objects.get().original_name
+    assert kept.startswith("现场") and kept.endswith(".png")
+    assert "\x07" not in kept and "\x1b" not in kept

@@ -203,18 +203,18 @@ def test_refused_post_changes_nothing(
     users, client_as, role: str, name: str, target: str, kind: str
 ) -> None:
     site = users["keqiao"]
+    client = client_as(role_user(users, role))  # logging in is audited: before the snapshot
     before = snapshot()
-    response = client_as(role_user(users, role)).post(
-        url_for(name, target, site), payload(name, site)
-    )
+    response = client.post(url_for(name, target, site), payload(name, site))
     assert_status(response, EXPECTED[kind][role])
     assert snapshot() == before
 
 
 @pytest.mark.parametrize("role", ["inspector", "enterprise", "other_enterprise", "anonymous"])
 def test_refused_enterprise_create_changes_nothing(users, client_as, role: str) -> None:
+    client = client_as(role_user(users, role))  # logging in is audited: before the snapshot
     before = snapshot()
-    response = client_as(role_user(users, role)).post(
+    response = client.post(
         reverse("enterprise-create"), payload("enterprise-create", users["keqiao"])
     )
     assert_status(response, EXPECTED["create"][role])
@@ -223,8 +223,9 @@ def test_refused_enterprise_create_changes_nothing(users, client_as, role: str) 
 
 def test_a_county_regulator_cannot_create_in_the_other_county(users, client_as) -> None:
     form = payload("enterprise-create", users["keqiao"]) | {"region_code": "330604"}
+    client = client_as(users["county"])  # logging in is audited: before the snapshot
     before = snapshot()
-    response = client_as(users["county"]).post(reverse("enterprise-create"), form)
+    response = client.post(reverse("enterprise-create"), form)
     assert response.status_code == 200
     assert "该行政区划不在您可以管理的辖区内" in response.content.decode()
     assert snapshot() == before
@@ -233,10 +234,9 @@ def test_a_county_regulator_cannot_create_in_the_other_county(users, client_as) 
 def test_a_county_regulator_cannot_move_an_enterprise_out_of_the_county(users, client_as) -> None:
     site = users["keqiao"]
     form = payload("enterprise-edit", site) | {"region_code": "330604"}
+    client = client_as(users["county"])  # logging in is audited: before the snapshot
     before = snapshot()
-    response = client_as(users["county"]).post(
-        reverse("enterprise-edit", args=[site["enterprise"].pk]), form
-    )
+    response = client.post(reverse("enterprise-edit", args=[site["enterprise"].pk]), form)
     assert response.status_code == 200
     assert snapshot() == before
 
@@ -251,9 +251,8 @@ def test_a_permit_limit_cannot_name_another_enterprises_outlet(users, client_as)
         "limits-0-unit": "mg/m3",
         "limits-0-basis": "hourly",
     }
+    client = client_as(users["regulator"])  # logging in is audited: before the snapshot
     before = snapshot()
-    response = client_as(users["regulator"]).post(
-        reverse("permit-edit", args=[site["permit"].pk]), form
-    )
+    response = client.post(reverse("permit-edit", args=[site["permit"].pk]), form)
     assert response.status_code == 200
     assert snapshot() == before

@@ -45,7 +45,9 @@ def test_other_enterprise_sees_only_itself(users, client_as) -> None:
 
 
 def test_enterprise_search_and_filters(users, client_as, make_enterprise) -> None:
-    Region.objects.create(code=KEQIAO, name="柯桥区", name_en="Keqiao", level="county")
+    Region.objects.update_or_create(
+        code=KEQIAO, defaults={"name": "柯桥区", "name_en": "Keqiao", "level": "county"}
+    )
     make_enterprise(
         KEQIAO, name="绍兴兰亭化工有限公司", address="柯桥区兰亭街道", industry_code="2614"
     )

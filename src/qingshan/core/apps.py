@@ -11,6 +11,12 @@ class CoreConfig(AppConfig):
         from qingshan.core import audit
 
         audit.connect_signals()
+        from django.apps import apps
+
+        from qingshan.core.validators import install_plain_text_checks
+
+        install_plain_text_checks(apps.get_models())
+        from qingshan.core import accounts  # noqa: F401  (audits logins: user_logged_in)
         from qingshan.core.outbox import events_dispatch
         from qingshan.core.worker import Job, register_job
 

@@ -4,14 +4,60 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.choices import AuditAction, RegionLevel, Role
 
 
-class User(AbstractUser):
+class AuditTracked(models.Model):
+    """Every save and delete of the record lands in the audit log (qingshan.core.audit).
+
+    Field-less, so that a model that already has a table (the user, the rule table) can
+    be audited without a migration. The values loaded from the database are remembered
+    so that an update records only the fields that really changed (old → new) without a
+    second query; a save and its audit row share one transaction.
+    """
+
+    audit_exclude: ClassVar[frozenset[str]] = frozenset()
+    _audit_loaded: dict[str, Any]
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # post_save (where the audit row is written) runs after Django's own transaction
+        # of the save has ended: without this, a failing audit insert would leave the
+        # change committed and unaudited.
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._audit_loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def refresh_from_db(
+        self, using: Any = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        # a deferred field read later (or a record read again) is loaded too: what the
+        # database holds now is the baseline its audit row compares against
+        if fields is None:
+            deferred = self.get_deferred_fields()
+            names = [f.attname for f in self._meta.concrete_fields if f.attname not in deferred]
+        else:
+            names = [getattr(self._meta.get_field(name), "attname", name) for name in fields]
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        loaded = self.__dict__.setdefault("_audit_loaded", {})
+        loaded.update({name: self.__dict__[name] for name in names if name in self.__dict__})
+
+
+class User(AbstractUser, AuditTracked):
     """A person who logs in: bureau staff bound to a jurisdiction, or an enterprise's staff."""
 
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.REGULATOR)
@@ -45,6 +91,32 @@ class User(AbstractUser):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.get_username()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a new password or a deactivation revokes every API token of the user.
+
+        Here rather than in each form or command, because a password is changed through
+        the password-change form, the admin, ``changepassword`` and code alike, and all of
+        them end in this save. Django keeps the raw password in ``_password`` from
+        ``set_password`` until the save, and clears it for a hash upgrade at login, which
+        is not a change and must not revoke anything.
+        """
+        password_changed = getattr(self, "_password", None) is not None or getattr(
+            self, "_password_disabled", False
+        )
+        revoke = not self._state.adding and (password_changed or not self.is_active)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
+            if revoke:
+                from qingshan.core.tokens import tokens_revoke_all
+
+                reason = "password" if password_changed else "inactive"
+                tokens_revoke_all(user=self, reason=reason)
+        self._password_disabled = False
+
     @property
     def is_bureau_admin(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
@@ -53,8 +125,26 @@ class User(AbstractUser):
     def is_bureau_staff(self) -> bool:
         return self.role in (Role.ADMIN, Role.REGULATOR, Role.INSPECTOR) or self.is_superuser
 
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
 
-class Region(models.Model):
+    def clean(self) -> None:
+        super().clean()
+        from django.core.exceptions import ValidationError
+
+        from qingshan.core.validators import validate_jurisdiction
+
+        try:  # a jurisdiction outside the region table would show the user nothing
+            validate_jurisdiction(self.region_code)
+        except ValidationError as exc:
+            raise ValidationError({"region_code": exc.messages}) from None
+
+    # a login moves last_login: logins are audited as logins, not as edits of the user
+    audit_exclude: ClassVar[frozenset[str]] = frozenset({"last_login"})
+
+
+class Region(AuditTracked):
     """An administrative division (GB/T 2260): province, city or county."""
 
     code = models.CharField(_("代码"), max_length=6, primary_key=True)
@@ -82,7 +172,7 @@ class AuditLog(models.Model):
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     via = models.CharField(_("渠道"), max_length=16, blank=True)  # web, api, import, cli
-    action = models.CharField(_("动作"), max_length=8, choices=AuditAction.choices)
+    action = models.CharField(_("动作"), max_length=16, choices=AuditAction.choices)
     object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
     object_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
     object_repr = models.CharField(_("对象"), max_length=200)
@@ -142,7 +232,7 @@ class EventCursor(models.Model):
         return f"{self.consumer}@{self.last_id}"
 
 
-class RuleValue(models.Model):
+class RuleValue(AuditTracked):
     """One dated value of a regulatory rule for a jurisdiction ("" = national).
 
     Thresholds, deadlines and scores live here, never in code, because provinces may be
@@ -177,39 +267,60 @@ class RuleValue(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+    """A bearer token for the JSON API; only its SHA-256 digest is stored.
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    A revoked token keeps its row (``revoked_at`` set) rather than being deleted: the
+    audit log points at it, and an administrator looking into a leak needs to see when it
+    was last used and when it died. Its digest stays unique, so the secret never returns.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("名称"), max_length=100, blank=True)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"token of {self.user_id} created {self.created_at:%Y-%m-%d}"
+        return f"{self.name or _('未命名')} (#{self.pk})"
+
+    @property
+    def status(self) -> str:
+        """active, expired or revoked: what the holder will meet on the next request."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "active"
 
 
-class AuditedModel(models.Model):
-    """Base for regulatory records: every save and delete lands in the audit log.
+class LoginAttempt(AccessAttempt):  # type: ignore[misc]  # axes ships no types
+    """Failed logins counted per account and per source address (django-axes' table).
 
-    The values loaded from the database are remembered so that an update records only
-    the fields that really changed (old → new) without a second query.
+    A proxy, so that the administrator finds it in Chinese next to the users and lifts a
+    lockout by deleting its rows (qingshan.core.accounts explains the counting).
     """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败与锁定")
+        verbose_name_plural = _("登录失败与锁定")
+
+
+class AuditedModel(AuditTracked):
+    """Base for regulatory records: every save and delete lands in the audit log, and the
+    record carries when it was created and last changed."""
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     audit_exclude: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
-    _audit_loaded: dict[str, Any]
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
-        instance._audit_loaded = dict(zip(field_names, values, strict=True))
-        return instance

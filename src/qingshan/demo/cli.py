@@ -47,7 +47,7 @@ def _setup_django() -> Path:
 
     django.setup()
     data_dir = Path(settings.DATA_DIR)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the database
     os.environ["QINGSHAN_DATA_DIR"] = str(data_dir)  # the children use the same data
     return data_dir
 

@@ -394,7 +394,7 @@ def write_devices_csv(plan: CityPlan, points: dict[str, int], data_dir: Path) ->
         writer.writerow(
             [point.mn, point.password, points[point.mn], enterprise.name, " ".join(point.factors)]
         )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = data_dir / DEVICES_CSV
     temporary = data_dir / f".{DEVICES_CSV}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -48,19 +48,22 @@ class ImportResult:
     processed: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # rows not read (qingshan.exchange.reader)
 
     @property
     def failed(self) -> int:
         return self.counts[RowOutcome.FAILED]
 
     def summary(self) -> str:
-        return _("共 %(total)s 行：新增 %(c)s，更新 %(u)s，未变化 %(n)s，失败 %(f)s") % {
+        """The counts of the rows with content (empty rows are not rows), and the notes."""
+        counts = _("共 %(total)s 行：新增 %(c)s，更新 %(u)s，未变化 %(n)s，失败 %(f)s") % {
             "total": self.total,
             "c": self.counts[RowOutcome.CREATED],
             "u": self.counts[RowOutcome.UPDATED],
             "n": self.counts[RowOutcome.UNCHANGED],
             "f": self.failed,
         }
+        return "。".join([counts, *self.notes])
 
 
 Progress = Callable[[ImportResult], None]
@@ -85,7 +88,9 @@ def registry_import(
     """Import a workbook in the exchange format; raises WorkbookError before any write."""
     require_import(user)
     sheets = workbook_read(source)
-    result = ImportResult(total=sum(len(s.rows) for s in sheets))
+    result = ImportResult(
+        total=sum(len(s.rows) for s in sheets), notes=[s.note() for s in sheets if s.note()]
+    )
     known = Known()
     with audit_context(user=user, ip_address=ip_address, via="import"):
         for sheet in sheets:

@@ -14,7 +14,7 @@ UPLOAD_DIR = "imports/%Y/%m"
 
 
 class ImportJob(models.Model):
-    """One workbook a bureau user uploaded for import, processed in the background."""
+    """One workbook a bureau user uploaded for import, imported by ``qingshan worker``."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,6 +32,8 @@ class ImportJob(models.Model):
         _("状态"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
     message = models.TextField(_("说明"), blank=True)
+    # rows the import did not read (a long run of empty rows ended a sheet): never "all done"
+    warning = models.TextField(_("提示"), blank=True)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     created_count = models.PositiveIntegerField(_("新增"), default=0)

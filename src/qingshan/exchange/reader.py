@@ -29,6 +29,9 @@ from qingshan.exchange.sheets import (
 )
 
 DEFAULT_MAX_ROWS = 50_000
+# this many empty rows in a row end a sheet: Excel keeps formatted empty rows, and a file
+# of millions of them would otherwise be read to the end (minutes of work, for nothing)
+MAX_EMPTY_RUN = 1000
 # an xlsx is a zip of XML; refuse archives that inflate far beyond their size (zip bombs)
 MAX_INFLATION = 25
 
@@ -52,6 +55,28 @@ class SourceSheet:
     sheet: Sheet
     fields: frozenset[str]
     rows: list[SourceRow] = field(default_factory=list)
+    # the row after which reading stopped (a long run of empty rows), or None
+    stopped_at: int | None = None
+
+    def note(self) -> str:
+        """What the user must know about rows not read, or ""."""
+        if self.stopped_at is None:
+            return ""
+        return _(
+            "工作表“%(sheet)s”第 %(row)s 行起连续 %(run)s 行为空，已停止读取该表；"
+            "其后如还有数据，请删除空行后重新导入"
+        ) % {
+            "sheet": self.sheet.title,
+            "row": self.stopped_at - MAX_EMPTY_RUN + 1,
+            "run": MAX_EMPTY_RUN,
+        }
+
+
+@dataclass(slots=True)
+class _Budget:
+    """Rows left to read in the whole file, empty ones included: reading costs time."""
+
+    left: int
 
 
 def max_bytes() -> int:
@@ -60,6 +85,11 @@ def max_bytes() -> int:
 
 def max_rows() -> int:
     return int(getattr(settings, "QINGSHAN_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+
+
+def max_rows_read() -> int:
+    """The rows of a file read at most, empty ones included (also its declared size)."""
+    return 2 * max_rows() + MAX_EMPTY_RUN
 
 
 def workbook_read(source: IO[bytes]) -> list[SourceSheet]:
@@ -73,7 +103,8 @@ def workbook_read(source: IO[bytes]) -> list[SourceSheet]:
         ) from exc
     try:
         found = _data_sheets(book.sheetnames)
-        result = [_read_sheet(sheet, book[name]) for sheet, name in found]
+        budget = _Budget(left=max_rows_read())
+        result = [_read_sheet(sheet, book[name], budget) for sheet, name in found]
     finally:
         book.close()
     total = sum(len(s.rows) for s in result)
@@ -148,11 +179,22 @@ def _unknown_sheet(name: str) -> str:
     }
 
 
-def _read_sheet(sheet: Sheet, ws: Any) -> SourceSheet:
+def _rows_read_over_cap(sheet: Sheet, count: int) -> str:
+    return _(
+        "工作表“%(sheet)s”有 %(count)s 行以上（含空行），超过可读取的上限 %(cap)s 行；"
+        "请删除数据下方多余的空行（选中这些行 → 删除）或拆分成多个文件后重新导入"
+    ) % {"sheet": sheet.title, "count": count, "cap": max_rows_read()}
+
+
+def _read_sheet(sheet: Sheet, ws: Any, budget: _Budget) -> SourceSheet:
     if not isinstance(ws, ReadOnlyWorksheet):
         raise WorkbookError(_("“%(name)s”不是普通工作表") % {"name": sheet.title})
+    declared = ws.max_row or 0
+    if declared > budget.left:  # refused before a single row is read
+        raise WorkbookError(_rows_read_over_cap(sheet, declared))
     ws.reset_dimensions()  # some programs write a wrong size; read every row
-    rows = _rows(ws)
+    reader = _RowReader(sheet, ws, budget)
+    rows = iter(reader)
     header = next(rows, (HEADER_ROW, []))[1]
     second = next(rows, None)
     if not any(not is_empty(v) for v in header) and second is None:
@@ -170,21 +212,45 @@ def _read_sheet(sheet: Sheet, ws: Any) -> SourceSheet:
         _add_row(result, columns, *second)
     for number, values in rows:
         _add_row(result, columns, number, values)
+    result.stopped_at = reader.stopped_at
     return result
 
 
-def _rows(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[Any]]]:
-    cap = max_rows()
-    for number, cells in enumerate(ws.iter_rows(), start=1):
+class _RowReader:
+    """The rows of a sheet, until a run of MAX_EMPTY_RUN empty rows ends it; more rows
+    than the file's budget, or more rows with content than the cap, refuse the file."""
+
+    def __init__(self, sheet: Sheet, ws: ReadOnlyWorksheet, budget: _Budget) -> None:
+        self.sheet, self.ws, self.budget = sheet, ws, budget
+        self.stopped_at: int | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        cap = max_rows()
+        empty_run = 0
+        for number, cells in enumerate(self.ws.iter_rows(), start=1):
+            self.budget.left -= 1
+            if self.budget.left < 0:
+                raise WorkbookError(_rows_read_over_cap(self.sheet, number))
+            self._refuse_formulas(cells)
+            values = [cell.value for cell in cells]
+            if any(not is_empty(v) for v in values):
+                empty_run = 0
+                if number > cap + FIELD_ROW:
+                    raise WorkbookError(_rows_over_cap(number - FIELD_ROW))
+            else:
+                empty_run += 1
+                if empty_run >= MAX_EMPTY_RUN:
+                    self.stopped_at = number
+                    return
+            yield number, values
+
+    def _refuse_formulas(self, cells: Sequence[Any]) -> None:
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":
                 raise WorkbookError(
                     _("工作表“%(sheet)s”的单元格 %(cell)s 含有公式；请把公式转换为数值后再导入")
-                    % {"sheet": ws.title, "cell": cell.coordinate}
+                    % {"sheet": self.ws.title, "cell": cell.coordinate}
                 )
-        if number > cap + FIELD_ROW and any(not is_empty(c.value) for c in cells):
-            raise WorkbookError(_rows_over_cap(number - FIELD_ROW))
-        yield number, [cell.value for cell in cells]
 
 
 def _normal(value: Any) -> str:

@@ -1,37 +1,19 @@
-"""Running an import job in the background: a thread with its own database connection.
+"""Where an import job runs: in ``qingshan worker``, never in the web process.
 
-The runner is pluggable through ``settings.QINGSHAN_IMPORT_RUNNER``: ``"thread"`` (the
-default) or ``"sync"`` (run in the caller, for tests and the command line). A job lives in
-the database, so whichever web process serves the progress page sees it.
+``settings.QINGSHAN_IMPORT_RUNNER`` is ``"worker"`` (the default): the upload request only
+stores the file and queues the job, and the worker's ``exchange.imports`` job imports it
+while the page shows its progress. ``"sync"`` runs the job in the request after commit,
+for tests. A large or hostile workbook therefore never holds a web process.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
-
 from django.conf import settings
-from django.db import connections
 
-log = logging.getLogger("qingshan.exchange")
-
-
-def run_in_background(task: Callable[[], object], *, name: str) -> threading.Thread | None:
-    """Run ``task`` per the configured runner; returns the thread when one was started."""
-    if getattr(settings, "QINGSHAN_IMPORT_RUNNER", "thread") == "sync":
-        task()
-        return None
-    thread = threading.Thread(target=_thread_main, args=(task,), name=name, daemon=True)
-    thread.start()
-    return thread
+WORKER = "worker"
+SYNC = "sync"
 
 
-def _thread_main(task: Callable[[], object]) -> None:
-    try:
-        task()
-    except Exception:  # a thread's exception would otherwise vanish
-        log.exception("background task failed")
-    finally:
-        # Django opened this thread's connection on first use; nobody else will close it
-        connections.close_all()
+def runs_in_request() -> bool:
+    # anything but "sync" (also the old "thread") means the worker
+    return getattr(settings, "QINGSHAN_IMPORT_RUNNER", WORKER) == SYNC

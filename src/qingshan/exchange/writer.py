@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from qingshan.core.spreadsheet import xlsx_row, xlsx_set
 from qingshan.exchange import sheets
 from qingshan.exchange.cells import display
 from qingshan.exchange.reader import max_rows
@@ -120,8 +121,8 @@ def _header(ws: Worksheet, sheet: Sheet) -> None:
 
 def _write_row(ws: Worksheet, sheet: Sheet, number: int, row: Mapping[str, Any]) -> None:
     for index, column in enumerate(sheet.columns, start=1):
-        value = display(column, row.get(column.field))
-        cell = ws.cell(row=number, column=index, value=value)
+        # text as text (never a formula), stored control characters as U+FFFD
+        cell = xlsx_set(ws, row=number, column=index, value=display(column, row.get(column.field)))
         if column.cell_type == sheets.DATE:
             cell.number_format = _DATE_FORMAT
         elif column.cell_type in (sheets.CODE, sheets.TEXT):
@@ -161,11 +162,12 @@ def error_report(problems: Iterable[Any], *, summary: str = "") -> Workbook:
     for cell in ws[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
-    for problem in problems:
-        ws.append([problem.sheet, problem.row, problem.key, problem.reason])
+    for problem in problems:  # the key and reason quote the uploaded cells
+        ws.append(xlsx_row(ws, [problem.sheet, problem.row, problem.key, problem.reason]))
     for letter, width in zip("ABCD", (14, 8, 40, 100), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     if summary:
-        book.create_sheet("汇总").append([summary])
+        summary_sheet = book.create_sheet("汇总")
+        summary_sheet.append(xlsx_row(summary_sheet, [summary]))
     return book

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qingshan.core.api import api_user
+from qingshan.core.pagination import Pagination
 from qingshan.monitoring import selectors, services
 from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration, DeadLetter
 from qingshan.monitoring.schemas import (
@@ -112,7 +113,7 @@ def point_readings(request: HttpRequest, pk: int, query: Query[SeriesQuery]) -> 
 
 
 @router.get("/point-states", response=list[PointStateOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def point_states(request: HttpRequest, filters: Query[PointStateFilter]) -> Any:
     """Each monitoring point's state for the overview (worst first)."""
     states = selectors.point_states(
@@ -143,7 +144,7 @@ def point_states(request: HttpRequest, filters: Query[PointStateFilter]) -> Any:
 
 
 @router.get("/alarms", response=list[AlarmOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def alarm_list(request: HttpRequest, filters: Query[AlarmFilter]) -> Any:
     return selectors.alarm_list(
         user=request.user,
@@ -207,7 +208,7 @@ def alarm_explanation_review(request: HttpRequest, pk: int, payload: ReviewIn) -
 
 
 @router.get("/declarations", response=list[DeclarationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) -> Any:
     return selectors.declaration_list(
         user=request.user,
@@ -260,7 +261,7 @@ def _dead_letters(request: HttpRequest, filters: DeadLetterFilter) -> Any:
 
 
 @router.get("/monitoring/dead-letters", response=list[DeadLetterOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def dead_letter_list(request: HttpRequest, filters: Query[DeadLetterFilter]) -> Any:
     """What the alarm engine could not judge, set aside with its reason (bureau staff, in
     their jurisdiction; enterprise users get an empty list). Open entries by default."""

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qingshan.core.spreadsheet import xlsx_row
 from qingshan.monitoring.series import Series
 from qingshan.web.helpers import factor_label
 
@@ -53,6 +54,11 @@ def chart_payload(series: Series, *, marks: list[dict[str, Any]] | None = None) 
     }
 
 
+def _append(sheet: Any, values: list[Any]) -> None:
+    """One row, its text (names from the registry) as text: never a formula."""
+    sheet.append(xlsx_row(sheet, values))
+
+
 def series_workbook(series: Series) -> bytes:
     """The shown data as an .xlsx: one row per value, with flag, validity and the limit."""
     from openpyxl import Workbook
@@ -62,19 +68,20 @@ def series_workbook(series: Series) -> bytes:
     point = series.point
     tz = timezone.get_current_timezone()
     enterprise = point.outlet.enterprise.name if point.outlet is not None else ""
-    sheet.append([_("排污单位"), enterprise])
-    sheet.append([_("监控点"), point.name])
-    sheet.append([_("监测因子"), factor_label(series.factor_code), series.unit])
+    _append(sheet, [_("排污单位"), enterprise])
+    _append(sheet, [_("监控点"), point.name])
+    _append(sheet, [_("监测因子"), factor_label(series.factor_code), series.unit])
     limit = series.limit_value
-    sheet.append([_("限值"), limit if limit is not None else "", series.unit])
+    _append(sheet, [_("限值"), limit if limit is not None else "", series.unit])
     if series.lower_limit is not None:
-        sheet.append([_("下限"), series.lower_limit, series.unit])
+        _append(sheet, [_("下限"), series.lower_limit, series.unit])
     if series.reference_o2 is not None:
-        sheet.append([_("基准氧含量 %"), series.reference_o2])
+        _append(sheet, [_("基准氧含量 %"), series.reference_o2])
     if series.bucket:
-        sheet.append([_("区间（秒）"), series.bucket])
-    sheet.append([])
-    sheet.append(
+        _append(sheet, [_("区间（秒）"), series.bucket])
+    _append(sheet, [])
+    _append(
+        sheet,
         [
             _("数据时间"),
             _("实测值"),
@@ -87,12 +94,13 @@ def series_workbook(series: Series) -> bytes:
             _("数据个数"),
             _("有效数据个数"),
             _("超限值"),
-        ]
+        ],
     )
     for v in series.values:
         judged = v.converted if series.reference_o2 is not None else v.value
         over = judged is not None and series.outside(judged) and v.status == "valid"
-        sheet.append(
+        _append(
+            sheet,
             [
                 dt.datetime.fromtimestamp(v.t, tz=tz).replace(tzinfo=None),
                 v.value,
@@ -105,7 +113,7 @@ def series_workbook(series: Series) -> bytes:
                 v.count,
                 v.valid_count,
                 _("是") if over else "",
-            ]
+            ],
         )
     out = io.BytesIO()
     book.save(out)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from ninja import Field, Schema
 
+from qingshan.core.validators import DbId, Moment
 from qingshan.monitoring.choices import AlarmKind, DeclarationKind, Severity
 from qingshan.monitoring.context import china_date
 from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
@@ -55,22 +56,22 @@ class SeriesOut(Schema):
 class SeriesQuery(Schema):
     factor: str = Field(..., min_length=1, max_length=8, description="HJ 212 因子编码，如 a21026")
     kind: KindName = "hour"
-    start: dt.datetime | None = Field(None, description="ISO 8601；无时区按北京时间")
-    end: dt.datetime | None = None
+    start: Moment | None = Field(None, description="ISO 8601；无时区按北京时间")
+    end: Moment | None = None
 
 
 class AlarmFilter(Schema):
     region_code: str = ""
-    enterprise_id: int | None = None
-    point_id: int | None = None
+    enterprise_id: DbId | None = None
+    point_id: DbId | None = None
     factor_code: str = ""
     type: AlarmKind | None = None
     severity: Severity | None = None
     active: bool | None = None
     acknowledged: bool | None = None
     explanation_status: Literal["submitted", "accepted", "rejected"] | None = None
-    start: dt.datetime | None = Field(None, description="发生时段与该区间有重叠的报警")
-    end: dt.datetime | None = None
+    start: Moment | None = Field(None, description="发生时段与该区间有重叠的报警")
+    end: Moment | None = None
 
 
 def _username(user: Any) -> str | None:
@@ -165,14 +166,14 @@ class ReviewIn(Schema):
 class DeclarationIn(Schema):
     point_id: int
     kind: DeclarationKind
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
 class DeclarationFilter(Schema):
-    point_id: int | None = None
-    enterprise_id: int | None = None
+    point_id: DbId | None = None
+    enterprise_id: DbId | None = None
     status: Literal["submitted", "accepted", "rejected"] | None = None
     kind: DeclarationKind | None = None
 
@@ -182,8 +183,8 @@ class DeclarationOut(Schema):
     point_id: int
     enterprise_id: int
     kind: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str
     status: str
     declared_by: str | None

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from qingshan.core.admin import AuditHistory
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 
 
@@ -14,7 +15,7 @@ class AnnualCapInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Permit)
-class PermitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PermitAdmin(AuditHistory):
     list_display = ("number", "enterprise", "permit_class", "valid_from", "valid_to", "status")
     list_filter = ("permit_class", "status")
     search_fields = ("number", "enterprise__name")

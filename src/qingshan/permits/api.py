@@ -4,9 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qingshan.core.api import ErrorOut, api_user
+from qingshan.core.pagination import Pagination
+from qingshan.core.validators import DbId
 from qingshan.permits import selectors, services
 from qingshan.permits.models import Permit
 from qingshan.permits.schemas import PermitIn, PermitOut, PermitPatch
@@ -18,7 +20,7 @@ router = Router(tags=["permits"])
 
 class PermitFilter(Schema):
     q: str = ""
-    enterprise_id: int | None = None
+    enterprise_id: DbId | None = None
     permit_class: str = ""
     status: str = ""
     region_code: str = ""
@@ -43,7 +45,7 @@ def _prefetched(permit: Permit) -> Permit:
 
 
 @router.get("/permits", response=list[PermitOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def permit_list(request: HttpRequest, filters: Query[PermitFilter]) -> Any:
     return selectors.permit_list(user=request.user, **filters.dict()).prefetch_related(
         "limits", "annual_caps"

@@ -1,13 +1,14 @@
 """Quality endpoints: stations and sections (scoped like the registry), their results."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from qingshan.core.api import api_user
+from qingshan.core.pagination import Pagination
 from qingshan.quality import selectors, services
 from qingshan.quality.models import AirStation, WaterSection
 from qingshan.quality.schemas import (
@@ -24,6 +25,8 @@ from qingshan.quality.schemas import (
 
 router = Router(tags=["quality"])
 
+HOURS_MAX = 24 * 31
+
 
 class SiteFilter(Schema):
     q: str = ""
@@ -37,7 +40,7 @@ class PeriodFilter(Schema):
 
 
 @router.get("/stations", response=list[StationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def station_list(request: HttpRequest, filters: Query[SiteFilter]) -> Any:
     return selectors.station_list(user=request.user, **filters.dict())
 
@@ -76,19 +79,21 @@ def station_delete(request: HttpRequest, pk: int) -> Status[None]:
 
 
 @router.get("/stations/{int:pk}/hours", response=list[AirHourOut])
-def station_hours(request: HttpRequest, pk: int, limit: int = 24) -> Any:
-    """The station's latest hourly reports (at most 24 × 31), newest first."""
-    return selectors.station_hours(user=request.user, station_id=pk, limit=min(limit, 744))
+def station_hours(
+    request: HttpRequest, pk: int, limit: Annotated[int, Field(ge=1, le=HOURS_MAX)] = 24
+) -> Any:
+    """The station's latest hourly reports (1 to 24 × 31 of them), newest first."""
+    return selectors.station_hours(user=request.user, station_id=pk, limit=limit)
 
 
 @router.get("/stations/{int:pk}/days", response=list[AirDayOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def station_days(request: HttpRequest, pk: int, period: Query[PeriodFilter]) -> Any:
     return selectors.station_days(user=request.user, station_id=pk, **period.dict())
 
 
 @router.get("/sections", response=list[SectionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def section_list(request: HttpRequest, filters: Query[SiteFilter]) -> Any:
     return selectors.section_list(user=request.user, **filters.dict())
 
@@ -126,6 +131,6 @@ def section_delete(request: HttpRequest, pk: int) -> Status[None]:
 
 
 @router.get("/sections/{int:pk}/days", response=list[WaterDayOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def section_days(request: HttpRequest, pk: int, period: Query[PeriodFilter]) -> Any:
     return selectors.section_days(user=request.user, section_id=pk, **period.dict())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
+from qingshan.core.spreadsheet import SafeCsvWriter
 from qingshan.quality.standards import CHINA_TZ, aqi_standard_by_code, aqi_standard_for
 from qingshan.quality.water_standards import METHOD_2011, WaterClass
 
@@ -101,7 +101,7 @@ def csv_response(
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)  # a station's name never becomes a formula (OWASP)
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])

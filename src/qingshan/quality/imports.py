@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ from qingshan.core.fields import epoch_seconds
 from qingshan.core.models import User
 from qingshan.core.outbox import event_record
 from qingshan.core.permissions import can_edit_region
+from qingshan.core.spreadsheet import csv_unescape
 from qingshan.monitoring.models import Reading
 from qingshan.quality.aqi import to_decimal
 from qingshan.quality.choices import DataKind, HeldReason, HeldStatus
@@ -48,7 +50,10 @@ from qingshan.quality.results import AIR, HOUR, RTD, results_mark, results_recom
 from qingshan.quality.standards import CHINA_TZ
 from qingshan.quality.water_standards import WaterBody
 
-MAX_ROWS = 200_000
+MAX_ROWS = 200_000  # rows read, empty ones included
+# this many empty rows in a row end the file: Excel keeps formatted empty rows, and a
+# file of millions of them would otherwise be read to the end
+MAX_EMPTY_RUN = 1000
 Site = AirStation | WaterSection
 Key = tuple[int, str, int, int]  # a reading's key: point, factor code, period, data time
 
@@ -72,6 +77,7 @@ class ImportReport:
     # (line, what differs) of every row with a value other than the stored one
     differing: list[tuple[int, str]] = field(default_factory=list)
     import_id: int | None = None
+    stopped_at: int | None = None  # the line where a long run of empty rows began
 
     @property
     def refused(self) -> int:
@@ -96,6 +102,11 @@ class ImportReport:
             text += _("（待审核的行中 %(n)s 行已在待审核列表中，未重复登记）") % {
                 "n": self.held_known
             }
+        if self.stopped_at is not None:
+            text += _(
+                "；第 %(line)s 行起连续 %(run)s 行为空，已停止读取，"
+                "其后如还有数据请删除空行后重新导入"
+            ) % {"line": self.stopped_at, "run": MAX_EMPTY_RUN}
         return text
 
 
@@ -129,7 +140,11 @@ def read_rows(name: str, data: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]
         raise ImportError_(_("文件不是 UTF-8 或 GB18030 编码的 CSV"))
     reader = csv.DictReader(io.StringIO(text))
     for line, row in enumerate(reader, start=2):
-        yield line, {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        # our own CSV exports quote text that would start a formula: read it back as text
+        yield (
+            line,
+            {(k or "").strip().lower(): csv_unescape((v or "").strip()) for k, v in row.items()},
+        )
 
 
 def _xlsx_rows(data: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -139,10 +154,37 @@ def _xlsx_rows(data: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
         sheet = load_workbook(data, read_only=True, data_only=True).worksheets[0]
     except Exception as error:  # openpyxl raises many kinds on a file that is not .xlsx
         raise ImportError_(_("无法读取 Excel 文件：%(error)s") % {"error": error}) from None
+    if (sheet.max_row or 0) > MAX_ROWS:  # the declared size: refused before reading
+        raise ImportError_(_too_many_rows())
+    sheet.reset_dimensions()  # a wrong declared size would cut rows off: read them all
     rows = sheet.iter_rows(values_only=True)
     header = [str(c or "").strip().lower() for c in next(rows, ())]
     for line, cells in enumerate(rows, start=2):
         yield line, {h: _cell(c) for h, c in zip(header, cells, strict=False) if h}
+
+
+def _too_many_rows() -> str:
+    return _("文件超过 %(n)s 行（含空行），请删除多余的空行或分批导入") % {"n": MAX_ROWS}
+
+
+def _content_rows(
+    rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows with content: empty rows are not counted, and a long run of them ends
+    the file (the report says where); more than MAX_ROWS rows read refuse the file."""
+    read = empty = 0
+    for line, row in rows:
+        read += 1
+        if read > MAX_ROWS:
+            raise ImportError_(_too_many_rows())
+        if any(row.values()):
+            empty = 0
+            yield line, row
+            continue
+        empty += 1
+        if empty >= MAX_EMPTY_RUN:
+            report.stopped_at = line - MAX_EMPTY_RUN + 1
+            return
 
 
 def _cell(value: Any) -> str:
@@ -197,12 +239,10 @@ def _parse(
     factors = AIR_BY_NAME if air else WATER_BY_NAME
     sites = _sites(AirStation if air else WaterSection, user)
     parsed: list[_Row] = []
-    for line, row in rows:
+    for line, row in _content_rows(rows, report):
         if report.rows == 0:
             _check_columns(row, key, factors)
         report.rows += 1
-        if report.rows > MAX_ROWS:
-            raise ImportError_(_("文件超过 %(n)s 行，请分批导入") % {"n": MAX_ROWS})
         try:
             parsed.append(_parse_row(line, row, key=key, air=air, sites=sites, factors=factors))
         except RowError as error:
@@ -290,6 +330,7 @@ def import_data(*, user: User, kind: str, name: str, data: IO[bytes]) -> ImportR
     """Import air (``kind="air"``) or water data rows; see the module docstring."""
     if kind not in DataKind.values:
         raise ImportError_(_("数据类型应为 air 或 water"))
+    _check_size(data)
     report = ImportReport()
     rows = _parse(read_rows(name, data), air=kind == AIR, user=user, report=report)
     windows = Windows()
@@ -410,6 +451,18 @@ def _hold(record: DataImport, rows: list[_Row], windows: Windows) -> None:
         ],
         batch_size=1000,
     )
+
+
+def _check_size(data: IO[bytes]) -> None:
+    """The byte limit of every import (QINGSHAN_IMPORT_MAX_BYTES), before any reading."""
+    data.seek(0, 2)
+    size, limit = data.tell(), int(settings.QINGSHAN_IMPORT_MAX_BYTES)
+    data.seek(0)
+    if size > limit:
+        raise ImportError_(
+            _("文件过大：%(size)s 字节，上限 %(limit)s 字节，请拆分后导入")
+            % {"size": size, "limit": limit}
+        )
 
 
 def _check_columns(row: dict[str, str], key: str, factors: dict[str, FactorMap]) -> None:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from qingshan.core.models import User
 from qingshan.core.permissions import PermissionDenied, can_edit_region
 from qingshan.quality import imports, selectors, services
 from qingshan.quality.choices import DataKind, HeldStatus
@@ -81,8 +82,17 @@ class SiteFilter(FilterForm):
         return result
 
 
-def _list(request: HttpRequest, kind: str) -> HttpResponse:
+def _staff(request: HttpRequest) -> User:
+    """The station pages are the bureau's own (logger MN, change history): the public and
+    enterprises read the published results on the air and water pages instead."""
     user = current_user(request)
+    if not user.is_bureau_staff:
+        raise Forbidden(_("只有生态环境部门人员可以查看监测站点管理页面"))
+    return user
+
+
+def _list(request: HttpRequest, kind: str) -> HttpResponse:
+    user = _staff(request)
     filters = SiteFilter(request.GET, user=user, kind=kind)
     page = paginate(request, filters.apply(user))
     context = {
@@ -114,7 +124,7 @@ def section_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    user = current_user(request)
+    user = _staff(request)
     site = get_or_404(KINDS[kind]["get"], user=user, pk=pk)
     context: dict[str, Any] = {
         "kind": kind,
@@ -122,7 +132,7 @@ def _detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "region": region_labels([site.region_code])[site.region_code],
         "logger": services.site_logger(site),
         "can_edit": can_edit_region(user, site.region_code),
-        "history": history_rows(site),
+        "history": history_rows(site, viewer=user),
     }
     if kind == "station":
         hours = list(selectors.station_hours(user=user, station_id=pk, limit=48))

@@ -43,16 +43,23 @@ def today() -> dt.date:
     return china_day(int(time.time()))
 
 
+# the years a report may ask for: a month at the calendar's end (9999-12) has no month
+# after it to compute its last day from
+REPORT_YEARS = range(2000, 2101)
+
+
 def _month(text: str | None, default: dt.date) -> dt.date:
     try:
         year, month = (int(p) for p in (text or "").split("-"))
-        return dt.date(year, month, 1)
+        if year in REPORT_YEARS:
+            return dt.date(year, month, 1)
     except (ValueError, TypeError):
-        return default.replace(day=1)
+        pass
+    return default.replace(day=1)
 
 
 def _year(text: str | None, default: int) -> int:
-    return int(text) if text and text.isdigit() and 2000 <= int(text) <= 2100 else default
+    return int(text) if text and text.isdigit() and int(text) in REPORT_YEARS else default
 
 
 def _month_end(first: dt.date) -> dt.date:

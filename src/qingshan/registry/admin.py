@@ -3,12 +3,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from qingshan.core.admin import AuditHistory
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 
 RETIREMENT = ("retired_at", "retired_reason", "retired_by")
 
 
-class RegistryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegistryAdmin(AuditHistory):
     """Records are retired and deleted through the pages and the API only, where the
     rules on history apply (qingshan.registry.retirement): the admin neither deletes them
     nor changes their retirement."""

@@ -11,9 +11,11 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qingshan.core.api import ErrorOut, api_user
+from qingshan.core.pagination import Pagination
+from qingshan.core.validators import DbId
 from qingshan.registry import retirement, selectors, services
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 from qingshan.registry.schemas import (
@@ -77,7 +79,7 @@ class EnterpriseFilter(RecordStateFilter):
 
 
 @router.get("/enterprises", response=list[EnterpriseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilter]) -> Any:
     return selectors.enterprise_list(user=request.user, **filters.dict())
 
@@ -118,11 +120,11 @@ REINSTATE_DESCRIPTION = (
 
 class ChildFilter(RecordStateFilter):
     q: str = ""
-    enterprise_id: int | None = None
+    enterprise_id: DbId | None = None
 
 
 @router.get("/outlets", response=list[OutletOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def outlet_list(request: HttpRequest, filters: Query[ChildFilter]) -> Any:
     return selectors.outlet_list(user=request.user, **filters.dict())
 
@@ -149,11 +151,11 @@ def outlet_update(request: HttpRequest, pk: int, payload: OutletPatch) -> Outlet
 
 
 class PointFilter(ChildFilter):
-    outlet_id: int | None = None
+    outlet_id: DbId | None = None
 
 
 @router.get("/points", response=list[PointOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def point_list(request: HttpRequest, filters: Query[PointFilter]) -> Any:
     return selectors.point_list(user=request.user, **filters.dict())
 
@@ -180,11 +182,11 @@ def point_update(request: HttpRequest, pk: int, payload: PointPatch) -> Monitori
 
 
 class DeviceFilter(ChildFilter):
-    point_id: int | None = None
+    point_id: DbId | None = None
 
 
 @router.get("/devices", response=list[DeviceOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def device_list(request: HttpRequest, filters: Query[DeviceFilter]) -> Any:
     return selectors.device_list(user=request.user, **filters.dict())
 

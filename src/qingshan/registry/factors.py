@@ -34,10 +34,11 @@ def validate_factor_code(code: str) -> None:
         )
 
 
-def validate_factor_codes(codes: Iterable[str]) -> None:
-    codes = list(codes)
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+def validate_factor_codes(codes: Iterable[str] | None) -> None:
+    # a list, tuple or set of text; not None (a PATCH with "factors": null), nor one string
+    if not isinstance(codes, list | tuple | set) or not all(isinstance(c, str) for c in codes):
         raise ValidationError(_("监测因子应为编码列表"), code="bad_factors")
+    codes = list(codes)
     unknown = [c for c in codes if c not in factor_catalogue()]
     if unknown:
         raise ValidationError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import AuditedModel
@@ -217,6 +218,14 @@ class Device(Retirable, AuditedModel):
         verbose_name_plural = _("数采仪")
         ordering = ["mn"]
         constraints = [
+            # MN is unique whatever its case: loggers are configured by hand, and two that
+            # differ only in case are one logger typed twice. The gateway still looks a
+            # packet's MN up exactly, on the plain unique index of ``mn``.
+            models.UniqueConstraint(
+                Lower("mn"),
+                name="device_mn_unique_any_case",
+                violation_error_message=_("已有相同 MN 的数采仪（MN 不区分大小写）"),
+            ),
             retirement_complete("device"),
             models.CheckConstraint(
                 name="device_retired_inactive",

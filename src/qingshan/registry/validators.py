@@ -66,13 +66,16 @@ def validate_industry_code(code: str) -> None:
 
 
 def validate_region_code(code: str) -> None:
+    """A six-digit GB/T 2260 code that the region table holds."""
     from qingshan.core.regions import is_region_code
+    from qingshan.core.validators import validate_region_known
 
     if not is_region_code(code):
         raise ValidationError(
             _("行政区划代码应为 6 位数字（GB/T 2260），实际为 %(code)r") % {"code": code},
             code="bad_region_code",
         )
+    validate_region_known(code)
 
 
 _MN = re.compile(r"^[0-9A-Za-z]{1,24}$")

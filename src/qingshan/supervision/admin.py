@@ -5,10 +5,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from qingshan.core.admin import AuditHistory
 from qingshan.supervision.models import CaseEvent, Notification, Penalty, SupervisionCase
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(AuditHistory):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

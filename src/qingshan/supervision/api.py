@@ -8,20 +8,23 @@ the case's current state and version.
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from qingshan.core.api import api_user
+from qingshan.core.api import ErrorOut, api_user
 from qingshan.core.models import User
+from qingshan.core.pagination import Pagination
+from qingshan.core.validators import DbId
 from qingshan.registry.api import resolve
 from qingshan.registry.selectors import enterprise_get
 from qingshan.supervision import selectors, services
-from qingshan.supervision.choices import CaseAction, CaseRole, CaseState
+from qingshan.supervision.attachments import UploadRefused
+from qingshan.supervision.choices import CaseAction, CaseRole, CaseState, Visibility
 from qingshan.supervision.deadlines import DEADLINES
 from qingshan.supervision.models import CaseAttachment, SupervisionCase
 from qingshan.supervision.schemas import (
@@ -41,8 +44,8 @@ router = Router(tags=["supervision"])
 class CaseFilter(Schema):
     state: str = ""
     region_code: str = ""
-    enterprise_id: int | None = None
-    assignee_id: int | None = None
+    enterprise_id: DbId | None = None
+    assignee_id: DbId | None = None
     overdue: bool | None = None
     q: str = ""
 
@@ -80,12 +83,13 @@ def attachment_out(attachment: CaseAttachment) -> dict[str, Any]:
         "content_type": attachment.content_type,
         "size": attachment.size,
         "sha256": attachment.sha256,
+        "visibility": attachment.visibility,
         "url": reverse("supervision:attachment", args=[attachment.pk]),
     }
 
 
 @router.get("/cases", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
     return selectors.case_list(user=request.user, **filters.dict())
 
@@ -176,6 +180,7 @@ def case_action(request: HttpRequest, pk: int, payload: ActionIn) -> Status[Any]
             attachment_ids=payload.attachments,
             location=payload.location.dict() if payload.location else None,
             penalty=payload.penalty.dict() if payload.penalty else None,
+            visibility=payload.visibility,
         )
     except services.CaseConflict as exc:
         return Status(409, conflict_body(exc))
@@ -196,19 +201,44 @@ def case_timeline(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
             "from_state": e.from_state,
             "to_state": e.to_state,
             "comment": e.comment,
+            "visibility": e.visibility,
             "deadline": e.deadline,
             "data": e.data,
-            "attachments": [attachment_out(a) for a in e.attachments.all()],
+            "attachments": [attachment_out(a) for a in e.shown_attachments],  # type: ignore[attr-defined]
         }
         for e in selectors.case_timeline(user=request.user, case=case)
     ]
 
 
-@router.post("/cases/{int:pk}/attachments", response={201: AttachmentOut})
+@router.post(
+    "/cases/{int:pk}/attachments",
+    response={201: AttachmentOut, 413: ErrorOut, 429: ErrorOut},
+)
 def attachment_upload(
-    request: HttpRequest, pk: int, file: File[UploadedFile]
-) -> Status[dict[str, Any]]:
-    """Upload one file (photo, PDF, Word, Excel); send its id with the action it belongs to."""
+    request: HttpRequest,
+    pk: int,
+    file: File[UploadedFile],
+    visibility: Form[Visibility | None] = None,
+) -> Any:
+    """Upload one file (photo, PDF, Word, Excel); send its id with the action it belongs to.
+
+    ``visibility``: bureau (staff's default) or shared with the enterprise. Over the
+    user's or the case's quota: 413; faster than the rule allows: 429 with Retry-After
+    (rule ``supervision.upload_limits``). A file no action takes is removed after a day.
+    """
     case = selectors.case_get(user=request.user, pk=pk)
-    attachment = services.attachment_upload(user=api_user(request), case=case, upload=file)
+    try:
+        attachment = services.attachment_upload(
+            user=api_user(request), case=case, upload=file, visibility=visibility
+        )
+    except UploadRefused as exc:
+        return upload_refused(exc)
     return Status(201, attachment_out(attachment))
+
+
+def upload_refused(exc: UploadRefused) -> JsonResponse:
+    body = {"error": {"code": exc.code, "message": exc.message_text, "fields": exc.message_dict}}
+    response = JsonResponse(body, status=exc.status)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response

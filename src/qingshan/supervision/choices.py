@@ -60,6 +60,23 @@ class CaseRole(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
 
 
+class Visibility(models.TextChoices):
+    """Who reads a note or a file of a case besides the bureau: nobody, or the enterprise.
+
+    Bureau only is the default for staff: a case from a complaint can name the
+    complainant, and dispatch notes are the bureau's internal business.
+    """
+
+    BUREAU = "bureau", _("仅生态环境局内部")
+    SHARED = "shared", _("与企业共享")
+
+
+# Actions whose words are addressed to the enterprise: an order to rectify and the reason
+# a rectification was sent back must reach it, so a staff author shares them unless they
+# choose otherwise. Every other staff note stays bureau only by default.
+SHARED_BY_DEFAULT = frozenset({"order_rectification", "reject_rectification"})
+
+
 class Resolution(models.TextChoices):
     """How a closed case ended."""
 

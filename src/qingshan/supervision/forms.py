@@ -9,7 +9,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import User
-from qingshan.supervision.choices import CaseAction, CaseState
+from qingshan.supervision.choices import (
+    SHARED_BY_DEFAULT,
+    CaseAction,
+    CaseRole,
+    CaseState,
+    Visibility,
+)
 from qingshan.supervision.models import SupervisionCase
 from qingshan.supervision.workflow import (
     ATTACHMENTS,
@@ -131,6 +137,19 @@ class ActionForm(StyledForm, forms.Form):
                 required=ATTACHMENTS in row.needs,
                 widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx"}),
             )
+        if role != CaseRole.ENTERPRISE and ("comment" in self.fields or "files" in self.fields):
+            # the author decides who reads it; bureau only unless they share it
+            self.fields["visibility"] = forms.ChoiceField(
+                label=_("意见和附件的可见范围"),
+                choices=Visibility.choices,
+                initial=(Visibility.SHARED if action in SHARED_BY_DEFAULT else Visibility.BUREAU),
+                required=False,  # left out (an older page, a script): the same default
+                widget=forms.Select(attrs={"class": "form-select"}),
+                help_text=_(
+                    "默认仅生态环境局内部可见；需企业知悉的（如整改要求）请选择与企业共享。"
+                    "信访举报案件请勿共享可能暴露举报人的内容。"
+                ),
+            )
         if PENALTY in row.needs:
             self.fields["decision_number"] = forms.CharField(
                 label=_("处罚决定书文号"), max_length=64
@@ -153,6 +172,7 @@ class ActionForm(StyledForm, forms.Form):
             "assignee": data.get("assignee"),
             "team_region_code": data.get("team_region_code", "") or "",
             "deadline": data.get("deadline"),
+            "visibility": data.get("visibility") or None,
         }
         if data.get("lat") is not None and data.get("lng") is not None:
             kwargs["location"] = {"lat": data["lat"], "lng": data["lng"]}

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -23,7 +24,10 @@ from qingshan.supervision.choices import (
     NotificationKind,
     Resolution,
     SourceKind,
+    Visibility,
 )
+
+CASE_DESCRIPTION_MAX = 5000
 
 
 class SupervisionCase(AuditedModel):
@@ -117,6 +121,16 @@ class SupervisionCase(AuditedModel):
             models.Index(fields=["deadline"], name="case_deadline"),
         ]
 
+    def clean(self) -> None:
+        # a size limit without a column change: the text stays a TextField
+        if len(self.description) > CASE_DESCRIPTION_MAX:
+            raise ValidationError(
+                {
+                    "description": _("案件描述最多 %(max)s 个字符（现为 %(n)s）")
+                    % {"max": CASE_DESCRIPTION_MAX, "n": len(self.description)}
+                }
+            )
+
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
@@ -162,6 +176,10 @@ class CaseEvent(models.Model):
     from_state = models.CharField(_("原状态"), max_length=16, choices=CaseState.choices, blank=True)
     to_state = models.CharField(_("新状态"), max_length=16, choices=CaseState.choices)
     comment = models.TextField(_("意见"), blank=True)
+    # who reads the comment and what the action carried, besides the bureau
+    visibility = models.CharField(
+        _("可见范围"), max_length=8, choices=Visibility.choices, default=Visibility.BUREAU
+    )
     deadline = models.DateTimeField(_("期限"), null=True, blank=True)
     # what the action carried: assignee, team, location and time on site, penalty, …
     data = models.JSONField(_("内容"), default=dict, blank=True)
@@ -171,6 +189,12 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("案件记录")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="case_event_case_time")]
+        constraints = [
+            models.CheckConstraint(
+                name="case_event_visibility_valid",
+                condition=models.Q(visibility__in=Visibility.values),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
@@ -200,7 +224,9 @@ class CaseAttachment(AuditedModel):
 
     Stored under MEDIA_ROOT (in the data directory, never served by the web server) and
     handed out only through a view that checks the case is visible to the user. Until the
-    action it belongs to is taken, ``event`` is empty and only its uploader sees it.
+    action it belongs to is taken, ``event`` is empty and only its uploader sees it; one
+    never attached is removed after a day (``attachments_purge_unattached``). Afterwards
+    the enterprise sees it only when ``visibility`` shares it.
     """
 
     SCOPE_ENTERPRISE = "case__enterprise"
@@ -224,6 +250,9 @@ class CaseAttachment(AuditedModel):
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveBigIntegerField(_("大小"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    visibility = models.CharField(
+        _("可见范围"), max_length=8, choices=Visibility.choices, default=Visibility.BUREAU
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -236,6 +265,17 @@ class CaseAttachment(AuditedModel):
         verbose_name = _("案件附件")
         verbose_name_plural = _("案件附件")
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="case_attachment_visibility_valid",
+                condition=models.Q(visibility__in=Visibility.values),
+            )
+        ]
+        # the quota and rate checks sum a user's recent uploads; the purge finds old loose ones
+        indexes = [
+            models.Index(fields=["uploaded_by", "created_at"], name="case_attachment_user_time"),
+            models.Index(fields=["event", "created_at"], name="case_attachment_loose"),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -9,13 +9,14 @@ by QINGSHAN_CJK_FONT. docs/adr/0010-pdf-with-fpdf2.md says why.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from django.utils import timezone
 
-from qingshan.supervision.models import SupervisionCase
+from qingshan.supervision.models import CaseEvent, SupervisionCase
 
 CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -70,13 +71,21 @@ def _when(moment: object) -> str:
 
 
 def _person(case: SupervisionCase) -> str:
+    # the order is served on the enterprise: a person's name, never an account name
     if case.assignee is None:
         return "—"
-    return case.assignee.get_full_name() or case.assignee.get_username()
+    return case.assignee.get_full_name() or "—"
 
 
-def supervision_order(case: SupervisionCase, *, unit_names: dict[str, str]) -> bytes:
-    """The supervision order of a case: details, the deadline, the responsible unit."""
+def supervision_order(
+    case: SupervisionCase,
+    *,
+    unit_names: dict[str, str],
+    notes: Sequence[CaseEvent] = (),
+) -> bytes:
+    """The supervision order of a case: details, the deadline, the responsible unit, and
+    the ``notes`` shared with the enterprise (``selectors.order_notes``; never the
+    bureau's own)."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
@@ -159,6 +168,17 @@ def supervision_order(case: SupervisionCase, *, unit_names: dict[str, str]) -> b
     pdf.multi_cell(
         0, 6.5, demand, border=1, padding=2, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
+    if notes:
+        pdf.ln(4)
+        pdf.set_font("cjk", size=12)
+        pdf.cell(0, 8, "办理意见", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("cjk", size=10.5)
+        text = "\n".join(
+            f"{_when(n.at)} {n.get_action_display()}（{n.actor_name}）：{n.comment}" for n in notes
+        )
+        pdf.multi_cell(
+            0, 6.5, text, border=1, padding=2, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
     pdf.ln(14)
     pdf.set_font("cjk", size=11)
     pdf.cell(

@@ -6,13 +6,18 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from qingshan.core.validators import DbId, DbInt, Moment
 from qingshan.supervision.choices import (
     CaseAction,
     CaseSeverity,
     CaseState,
     Resolution,
     SourceKind,
+    Visibility,
 )
+from qingshan.supervision.models import CASE_DESCRIPTION_MAX
+
+COMMENT_MAX = 4000  # as the case page's form
 
 
 class CaseIn(Schema):
@@ -21,9 +26,9 @@ class CaseIn(Schema):
     alarm_id: int | None = None
     enterprise_id: int | None = None
     title: str = Field("", max_length=200)
-    description: str = ""
+    description: str = Field("", max_length=CASE_DESCRIPTION_MAX)
     severity: CaseSeverity = CaseSeverity.MAJOR
-    comment: str = ""
+    comment: str = Field("", max_length=COMMENT_MAX)
 
 
 class LocationIn(Schema):
@@ -40,14 +45,19 @@ class PenaltyIn(Schema):
 
 class ActionIn(Schema):
     action: str = Field(..., description="见 GET /cases/workflow 的 actions")
-    version: int = Field(..., description="读取案件时得到的 version；案件已变化时返回 409")
-    comment: str = ""
-    assignee_id: int | None = None
+    version: DbInt = Field(..., description="读取案件时得到的 version；案件已变化时返回 409")
+    comment: str = Field("", max_length=COMMENT_MAX)
+    assignee_id: DbId | None = None
     team_region_code: str = ""
-    deadline: dt.datetime | None = None
-    attachments: list[int] = Field(default_factory=list, description="先上传得到的附件编号")
+    deadline: Moment | None = None
+    attachments: list[DbId] = Field(default_factory=list, description="先上传得到的附件编号")
     location: LocationIn | None = None
     penalty: PenaltyIn | None = None
+    visibility: Visibility | None = Field(
+        None,
+        description="意见与所带内容的可见范围：bureau 仅局内（监管人员的默认）、shared 与企业共享；"
+        "企业提交的总是 shared",
+    )
 
 
 class AllowedActionOut(Schema):
@@ -121,6 +131,7 @@ class AttachmentOut(Schema):
     content_type: str
     size: int
     sha256: str
+    visibility: Visibility
     url: str
 
 
@@ -134,6 +145,7 @@ class TimelineEntryOut(Schema):
     from_state: str
     to_state: CaseState
     comment: str
+    visibility: Visibility
     deadline: dt.datetime | None
     data: dict[str, Any]
     attachments: list[AttachmentOut]

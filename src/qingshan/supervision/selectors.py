@@ -6,16 +6,16 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from qingshan.core.choices import Role
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict, scope_q
 from qingshan.monitoring.models import Alarm, Reading
 from qingshan.registry.history import history_check_register
-from qingshan.supervision.choices import CaseState, Resolution
+from qingshan.supervision.choices import CaseAction, CaseRole, CaseState, Resolution, Visibility
 from qingshan.supervision.models import (
     CaseAttachment,
     CaseEvent,
@@ -31,6 +31,13 @@ AnyUser = User | AnonymousUser
 CHART_BEFORE = dt.timedelta(hours=12)
 CHART_AFTER = dt.timedelta(hours=12)
 CHART_MAX_POINTS = 2000
+
+# who an enterprise user reads as the author of what staff did: never a staff account
+BUREAU_ACTOR = gettext_lazy("生态环境局")
+# what an entry carried that the enterprise reads: the penalty is served on it; the rest
+# (assignee, escalation targets) is the bureau's, and the place only when the note is shared
+ENTERPRISE_DATA = frozenset({"penalty"})
+SHARED_DATA = frozenset({"penalty", "location"})
 
 
 def case_list(
@@ -105,20 +112,73 @@ def case_actions(*, user: AnyUser, case: SupervisionCase) -> list[Transition]:
 
 
 def case_timeline(*, user: AnyUser, case: SupervisionCase) -> list[CaseEvent]:
-    """The case's history, oldest first, with the attachments of each entry."""
+    """The case's history, oldest first, with the attachments the user may open
+    (``entry.shown_attachments``).
+
+    To the enterprise, staff appear as the bureau, bureau-only notes and files are left
+    out (a bureau-only remark, which is nothing but its note, altogether), and of what
+    an entry carried only the penalty remains (and the place, when the note is shared).
+    The entries are changed in memory only: a timeline entry is never saved twice.
+    """
     restrict(SupervisionCase.objects.filter(pk=case.pk), user).get()
-    return list(
+    enterprise = case_role(user, case) == CaseRole.ENTERPRISE
+    files = CaseAttachment.objects.order_by("created_at", "id")
+    if enterprise:
+        files = files.filter(visibility=Visibility.SHARED)
+    entries: list[CaseEvent] = list(
         CaseEvent.objects.filter(case=case)
         .select_related("actor")
-        .prefetch_related("attachments")
+        .prefetch_related(Prefetch("attachments", queryset=files, to_attr="shown_attachments"))
         .order_by("at", "id")
     )
+    if not enterprise:
+        return entries
+    return [_for_enterprise(e) for e in entries if _enterprise_reads(e)]
+
+
+def _enterprise_reads(entry: CaseEvent) -> bool:
+    internal_remark = entry.action == CaseAction.COMMENT and entry.visibility != Visibility.SHARED
+    return not internal_remark
+
+
+def _for_enterprise(entry: CaseEvent) -> CaseEvent:
+    shared = entry.visibility == Visibility.SHARED
+    if entry.actor_role != CaseRole.ENTERPRISE:
+        if entry.actor_role:  # a person of the bureau; the platform's own stays "系统"
+            entry.actor_name = str(BUREAU_ACTOR)
+            entry.actor_id = None
+        if not shared:
+            entry.comment = ""
+    keep = SHARED_DATA if shared else ENTERPRISE_DATA
+    entry.data = {k: v for k, v in entry.data.items() if k in keep}
+    return entry
+
+
+def order_notes(*, user: AnyUser, case: SupervisionCase) -> list[CaseEvent]:
+    """The notes printed on the supervision order: only those shared with the enterprise,
+    whoever prints it, since the order is what is served on the enterprise (staff as the
+    bureau there too)."""
+    restrict(SupervisionCase.objects.filter(pk=case.pk), user).get()
+    shared = (
+        CaseEvent.objects.filter(case=case, visibility=Visibility.SHARED)
+        .exclude(comment="")
+        .order_by("at", "id")
+    )
+    return [_for_enterprise(e) for e in shared]
 
 
 def attachment_get(*, user: AnyUser, pk: int) -> CaseAttachment:
-    """An attachment of a case the user sees; before its action, only to its uploader."""
+    """An attachment of a case the user sees; before its action, only to its uploader;
+    to the enterprise, only what is shared with it (and what it uploaded itself)."""
     attachment = restrict(CaseAttachment.objects.select_related("case"), user).get(pk=pk)
-    if attachment.event_id is None and attachment.uploaded_by_id != getattr(user, "pk", None):
+    if attachment.uploaded_by_id == getattr(user, "pk", None):
+        return attachment
+    if attachment.event_id is None:
+        raise CaseAttachment.DoesNotExist
+    if (
+        case_role(user, attachment.case) == CaseRole.ENTERPRISE
+        and attachment.visibility != Visibility.SHARED
+    ):
         raise CaseAttachment.DoesNotExist
     return attachment
 

@@ -30,14 +30,16 @@ from qingshan.core.rules import rule_value
 from qingshan.monitoring.models import Alarm
 from qingshan.registry.factors import factor_name
 from qingshan.supervision import notify
-from qingshan.supervision.attachments import attachment_check
+from qingshan.supervision.attachments import attachment_check, quota_check, upload_limits
 from qingshan.supervision.choices import (
+    SHARED_BY_DEFAULT,
     CaseAction,
     CaseRole,
     CaseSeverity,
     CaseState,
     NotificationKind,
     SourceKind,
+    Visibility,
 )
 from qingshan.supervision.deadlines import (
     AUTO_CASE,
@@ -116,6 +118,7 @@ def _event(
     from_state: str,
     comment: str = "",
     data: dict[str, Any] | None = None,
+    visibility: str = Visibility.BUREAU,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
@@ -127,6 +130,7 @@ def _event(
         from_state=from_state,
         to_state=case.state,
         comment=comment,
+        visibility=visibility,
         deadline=case.deadline,
         data=data or {},
     )
@@ -263,17 +267,59 @@ def alarm_raised_handle(event: OutboxEvent) -> SupervisionCase | None:
         return case_open_from_alarm(user=None, alarm=alarm)
 
 
+# ---------------------------------------------------------------- visibility
+
+
+def visibility_for(role: str | None, chosen: str | None, action: str | None = None) -> str:
+    """What the author's note or file is shared as: staff choose, bureau only unless told
+    (shared for the actions addressed to the enterprise, ``SHARED_BY_DEFAULT``); what the
+    enterprise writes is the enterprise's own and always shared."""
+    if role == CaseRole.ENTERPRISE:
+        if chosen not in (None, "", Visibility.SHARED):
+            raise ValidationError(
+                {
+                    "visibility": _(
+                        "企业提交的意见和附件本单位与生态环境局均可见，不能设为仅局内可见"
+                    )
+                }
+            )
+        return Visibility.SHARED
+    if chosen in (None, ""):
+        return Visibility.SHARED if action in SHARED_BY_DEFAULT else Visibility.BUREAU
+    if chosen not in Visibility.values:
+        raise ValidationError(
+            {"visibility": _("可见范围应为 bureau（仅局内）或 shared（与企业共享）")}
+        )
+    return str(chosen)
+
+
 # ---------------------------------------------------------------- attachments
 
 
 @transaction.atomic
-def attachment_upload(*, user: User, case: SupervisionCase, upload: UploadedFile) -> CaseAttachment:
-    """Check and store one file for an action the user is about to take on the case."""
-    if case_role(user, case) is None:
+def attachment_upload(
+    *,
+    user: User,
+    case: SupervisionCase,
+    upload: UploadedFile,
+    visibility: str | None = None,
+) -> CaseAttachment:
+    """Check and store one file for an action the user is about to take on the case.
+
+    Raises UploadRefused (a ValidationError) over the user's or the case's quota, or when
+    the user uploads faster than the rule allows.
+    """
+    role = case_role(user, case)
+    if role is None:
         raise PermissionDenied(_("无权向该案件上传附件"))
     if not case.is_open:
         raise ValidationError({"file": _("案件已销号，不能再上传附件")})
+    shared_as = visibility_for(role, visibility)
     content_type = attachment_check(upload, region_code=case.region_code)
+    # one upload at a time per user and per case, so that two at once cannot both fit
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    SupervisionCase.objects.select_for_update().filter(pk=case.pk).exists()
+    quota_check(user_id=user.pk, case=case, size=upload.size or 0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -284,11 +330,41 @@ def attachment_upload(*, user: User, case: SupervisionCase, upload: UploadedFile
         content_type=content_type,
         size=upload.size or 0,
         sha256=digest.hexdigest(),
+        visibility=shared_as,
         uploaded_by=user,
     )
     attachment.file.save(upload.name or "file", upload, save=False)
     attachment.save()
     return attachment
+
+
+def attachments_purge_unattached(*, now: dt.datetime | None = None) -> int:
+    """The worker job: remove the files no action took, ``unattached_hours`` after upload.
+
+    Each removal is its own transaction with its audit row (CaseAttachment is audited);
+    the file goes once the row's removal has committed.
+    """
+    now = now or timezone.now()
+    hours = upload_limits()["unattached_hours"]
+    removed = 0
+    with audit_context(user=None, via="worker"):
+        stale = CaseAttachment.objects.filter(
+            event__isnull=True, created_at__lt=now - dt.timedelta(hours=hours)
+        )
+        for pk in stale.values_list("pk", flat=True).order_by("created_at", "id"):
+            with transaction.atomic():
+                attachment = (
+                    CaseAttachment.objects.select_for_update()
+                    .filter(pk=pk, event__isnull=True)
+                    .first()
+                )
+                if attachment is None:  # attached to an action since the list was read
+                    continue
+                storage, name = attachment.file.storage, attachment.file.name
+                attachment.delete()
+                transaction.on_commit(lambda s=storage, n=name: s.delete(n))  # type: ignore[misc]
+            removed += 1
+    return removed
 
 
 # ---------------------------------------------------------------- actions
@@ -392,8 +468,12 @@ def case_act(
     attachment_ids: Sequence[int] = (),
     location: Mapping[str, Any] | None = None,
     penalty: Mapping[str, Any] | None = None,
+    visibility: str | None = None,
 ) -> SupervisionCase:
     """Take ``action`` on the case as ``user``.
+
+    ``visibility`` says whether the enterprise reads the comment and what the action
+    carried (``visibility_for``: bureau only unless a staff author shares it).
 
     Raises ValidationError for an unknown action or bad input (nothing changes),
     CaseConflict when the state does not allow the action or the case has changed since
@@ -418,6 +498,7 @@ def case_act(
 
     now = timezone.now()
     text = _comment(comment, COMMENT in row.needs)
+    shared_as = visibility_for(role, visibility, action)
     data: dict[str, Any] = {}
     if action == CaseAction.DISPATCH:
         locked.team_region_code = _team(team_region_code, locked)
@@ -486,7 +567,14 @@ def case_act(
     if fine is not None:
         fine.save()
     entry = _event(
-        locked, actor=user, role=role, action=action, from_state=from_state, comment=text, data=data
+        locked,
+        actor=user,
+        role=role,
+        action=action,
+        from_state=from_state,
+        comment=text,
+        data=data,
+        visibility=shared_as,
     )
     if attachments:
         CaseAttachment.objects.filter(pk__in=[a.pk for a in attachments]).update(event=entry)
@@ -498,11 +586,15 @@ def case_act(
         if fine is not None:
             extra.update(data["penalty"])
         event_record(topic=topic, aggregate=locked, payload=_payload(locked, **extra))
-    _notify_action(locked, action, user, text)
+    _notify_action(locked, action, user, text, shared=shared_as == Visibility.SHARED)
     return locked
 
 
-def _notify_action(case: SupervisionCase, action: str, actor: User, comment: str) -> None:
+def _notify_action(
+    case: SupervisionCase, action: str, actor: User, comment: str, *, shared: bool
+) -> None:
+    """Tell who must act next; the enterprise's inbox (and e-mail) quotes a note only when
+    the note is shared with it."""
     title = case.title
     if action == CaseAction.DISPATCH:
         users = [*([case.assignee] if case.assignee else []), *notify.team_users(case)]
@@ -530,10 +622,12 @@ def _notify_action(case: SupervisionCase, action: str, actor: User, comment: str
         text = _("企业已提交整改材料，请复核：%(title)s") % {"title": title}
         notify.notify(users, case=case, kind=NotificationKind.SUBMITTED, text=text, skip=actor)
     elif action == CaseAction.REJECT_RECTIFICATION:
-        text = _("整改未通过复核（%(reason)s），请继续整改：%(title)s") % {
-            "reason": comment[:80],
-            "title": title,
-        }
+        text = (
+            _("整改未通过复核（%(reason)s），请继续整改：%(title)s")
+            % {"reason": comment[:80], "title": title}
+            if shared
+            else _("整改未通过复核，请继续整改：%(title)s") % {"title": title}
+        )
         notify.notify(
             notify.enterprise_users(case), case=case, kind=NotificationKind.REJECTED, text=text
         )

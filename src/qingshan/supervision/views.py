@@ -137,6 +137,15 @@ def _remove_files(attachments: list[CaseAttachment]) -> None:
         attachment.file.delete(save=False)
 
 
+def _under_files(exc: ValidationError) -> ValidationError:
+    """An upload's refusal (size, type, quota, rate) shown under the form's files field."""
+    if not hasattr(exc, "error_dict") or "file" not in exc.error_dict:
+        return exc
+    errors = dict(exc.error_dict)
+    errors["files"] = errors.pop("file")
+    return ValidationError(errors)
+
+
 @login_required
 @require_POST
 def case_act(request: HttpRequest, pk: int) -> HttpResponse:
@@ -179,8 +188,13 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         uploaded: list[CaseAttachment] = []
         try:
             with transaction.atomic():
+                shared_as = form.cleaned_data.get("visibility") or None
                 for upload in form.cleaned_data.get("files") or []:
-                    uploaded.append(services.attachment_upload(user=user, case=case, upload=upload))
+                    uploaded.append(
+                        services.attachment_upload(
+                            user=user, case=case, upload=upload, visibility=shared_as
+                        )
+                    )
                 services.case_act(
                     user=user,
                     case=case,
@@ -197,7 +211,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             raise Forbidden(str(exc)) from exc
         except ValidationError as exc:
             _remove_files(uploaded)
-            add_service_errors(form, exc)
+            add_service_errors(form, _under_files(exc))
         else:
             messages.success(request, _("已%(action)s") % {"action": CaseAction(row.action).label})
             return redirect(back)
@@ -211,7 +225,10 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if not (user.is_bureau_admin or user.role == Role.REGULATOR):
         raise Forbidden
     if request.method == "POST":
-        alarm = get_or_404(selectors.alarm_get, user=user, pk=int(request.POST.get("alarm", 0)))
+        alarm_id = request.POST.get("alarm", "")
+        if not alarm_id.isdecimal() or int(alarm_id) >= 2**63:  # a forged form: no such alarm
+            raise Http404(_("报警不存在或无权访问"))
+        alarm = get_or_404(selectors.alarm_get, user=user, pk=int(alarm_id))
         try:
             case = services.case_open_from_alarm(
                 user=user, alarm=alarm, comment=request.POST.get("comment", "")
@@ -232,8 +249,9 @@ def case_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_or_404(selectors.case_get, user=current_user(request), pk=pk)
     codes = {case.region_code, case.team_region_code, case.region_code[:4]} - {""}
     names = {code: label.split("（")[0] for code, label in region_labels(codes).items()}
+    notes = selectors.order_notes(user=current_user(request), case=case)
     try:
-        body = pdf.supervision_order(case, unit_names=names)
+        body = pdf.supervision_order(case, unit_names=names, notes=notes)
     except pdf.FontMissing as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(body, content_type="application/pdf")

@@ -36,7 +36,9 @@ MENU: list[tuple[str, Any, str, set[str] | None, str]] = [
     ),
     ("monitoring:gateway-status", _("接入状态"), "broadcast", None, "monitoring"),
     ("supervision:case-list", _("督办案件"), "clipboard-check", None, ""),
-    ("quality:station-list", _("环境质量"), "wind", None, ""),
+    # the station pages are the bureau's; everyone else reads the published results
+    ("quality:station-list", _("环境质量"), "wind", {"admin", "regulator", "inspector"}, ""),
+    ("quality:air", _("环境质量"), "wind", {"enterprise"}, ""),
     # everyone may export what they see; the exchange page offers import only to who may import
     ("exchange:home", _("Excel 导入导出"), "file-earmark-spreadsheet", None, ""),
 ]

@@ -17,13 +17,16 @@ from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import User
 from qingshan.core.permissions import can_edit_region
+from qingshan.core.validators import date_in_range, validate_plain_text
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 from qingshan.web.helpers import factor_choices
 
 
 class StyledForm:
-    """Bootstrap classes on every widget, and the shared form template."""
+    """Bootstrap classes on every widget, the shared form template, no control
+    characters in any text field and no date at the calendar's edges
+    (``qingshan.core.validators``)."""
 
     template_name = "web/forms/form.html"
     fields: dict[str, forms.Field]
@@ -39,6 +42,19 @@ class StyledForm:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        # here, not in __init__: some forms add fields after it (the case action form)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                check = validate_plain_text
+            elif isinstance(field, forms.DateField | forms.DateTimeField):
+                check = date_in_range  # periods are computed from it
+            else:
+                continue
+            if check not in field.validators:
+                field.validators.append(check)
+        super().full_clean()  # type: ignore[misc]
 
 
 class DateInput(forms.DateInput):

@@ -1,4 +1,9 @@
-"""The audit history of a record as a person reads it: who, when, from where, what changed."""
+"""The audit history of a record as a person reads it: who, when, from where, what changed.
+
+Staff read every row as written. An enterprise user reads what changed and when; its own
+enterprise's users by name and address, everyone else as the bureau (生态环境局) — never a
+staff account, an address or a channel of the bureau's, nor a change naming a user.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
+from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.audit import history_for
-from qingshan.core.models import AuditLog
+from qingshan.core.choices import Role
+from qingshan.core.models import AuditLog, User
 
 HISTORY_LIMIT = 100
+BUREAU = _("生态环境局")
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,8 @@ class Change:
 class HistoryRow:
     entry: AuditLog
     changes: list[Change]
+    actor: str  # the name to show: a person, or the bureau
+    source: str  # "address · channel", or "" when the reader may not see it
 
 
 def readable(model: type[Model], name: str, values: list[Any]) -> Change:
@@ -38,12 +48,37 @@ def readable(model: type[Model], name: str, values: list[Any]) -> Change:
     return Change(str(getattr(field, "verbose_name", name)), old, new)
 
 
-def history_rows(obj: Model, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
+def _names_a_user(model: type[Model], name: str) -> bool:
+    try:
+        field = model._meta.get_field(name.removesuffix("_id"))
+    except FieldDoesNotExist:
+        return False
+    return isinstance(field, ForeignKey) and field.related_model is User
+
+
+def _own(entry: AuditLog, viewer: User) -> bool:
+    actor = entry.actor
+    return (
+        actor is not None
+        and actor.role == Role.ENTERPRISE
+        and actor.enterprise_id is not None
+        and actor.enterprise_id == viewer.enterprise_id
+    )
+
+
+def _row(model: type[Model], entry: AuditLog, outsider: User | None) -> HistoryRow:
+    names = list(entry.changes)
+    if outsider is not None:
+        names = [n for n in names if not _names_a_user(model, n)]
+    changes = [readable(model, name, entry.changes[name]) for name in names]
+    source = " · ".join([entry.ip_address or "—", entry.via or "—"])
+    if outsider is None or _own(entry, outsider):
+        return HistoryRow(entry, changes, entry.actor_name or "—", source)
+    return HistoryRow(entry, changes, str(BUREAU), "")
+
+
+def history_rows(obj: Model, *, viewer: User, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
+    """The record's history as ``viewer`` may read it, newest first."""
     model = type(obj)
-    return [
-        HistoryRow(
-            entry=entry,
-            changes=[readable(model, name, values) for name, values in entry.changes.items()],
-        )
-        for entry in history_for(obj)[:limit]
-    ]
+    outsider = None if viewer.is_bureau_staff else viewer
+    return [_row(model, entry, outsider) for entry in history_for(obj)[:limit]]

@@ -32,6 +32,9 @@ def serve(host: str, port: int, *, workers: int = 1, log_level: str = "info") ->
         workers=workers,
         log_level=log_level,
         lifespan="off",
+        # uvicorn would believe X-Forwarded-* from 127.0.0.1; the platform believes them
+        # only from QINGSHAN_TRUSTED_PROXIES (qingshan.core.middleware), in one place
+        proxy_headers=False,
     )
 
 

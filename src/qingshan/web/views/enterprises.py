@@ -72,7 +72,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enterprise": enterprise,
         "region": region_labels([enterprise.region_code])[enterprise.region_code],
         "can_edit": can_edit_region(user, enterprise.region_code),
-        "history": history_rows(enterprise),
+        "history": history_rows(enterprise, viewer=user),
         **enterprise_parts(user, enterprise),
     }
     return render(request, "web/enterprise_detail.html", context)

@@ -51,7 +51,7 @@ def permit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "limits": permit.limits.select_related("outlet").order_by("outlet__code", "factor_code"),
         "caps": permit.annual_caps.order_by("pollutant"),
         "can_edit": can_edit_region(user, permit.enterprise.region_code),
-        "history": history_rows(permit),
+        "history": history_rows(permit, viewer=user),
     }
     return render(request, "web/permit_detail.html", context)
 
