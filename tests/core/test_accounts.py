@@ -193,3 +193,26 @@ def test_a_token_login_is_audited_as_a_login_and_an_issue(person):
     assert response.json()["token"] not in json.dumps(list(AuditLog.objects.values()), default=str)
     token_login(person.username, "wrong")
     assert AuditLog.objects.filter(action=AuditAction.LOGIN_FAILED, via="api").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/login/", TOKEN_URL])
+def test_a_lockout_under_the_asgi_server_answers_429_not_500(make_user, path):
+    """uvicorn serves the platform through the ASGI handler, where django-axes' middleware
+    takes its async path (it once answered the lockout with a 500 there)."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    user = make_user(Role.REGULATOR, "3306")
+    client = AsyncClient(REMOTE_ADDR="198.51.100.9")
+
+    def attempt(password: str):
+        if path == TOKEN_URL:
+            body = json.dumps({"username": user.username, "password": password})
+            return async_to_sync(client.post)(path, body, content_type="application/json")
+        return async_to_sync(client.post)(path, {"username": user.username, "password": password})
+
+    codes = [attempt("wrong").status_code for _ in range(6)]
+    assert 500 not in codes and codes[-1] == 429
+    response = attempt(PASSWORD)
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0

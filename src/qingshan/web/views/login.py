@@ -23,9 +23,12 @@ from qingshan.core.accounts import (
 
 def lockout_response(
     request: HttpRequest,
-    original_response: HttpResponse | None = None,
+    original_response: HttpResponse | dict[str, Any] | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    if isinstance(original_response, dict):
+        # axes 8.3.1's middleware under ASGI (uvicorn) calls us as (request, credentials)
+        original_response, credentials = None, original_response
     if original_response is not None and original_response.status_code == 429:
         return original_response  # the API already answered in its own shape
     until = request_lockout(request, credentials)
