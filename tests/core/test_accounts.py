@@ -216,3 +216,14 @@ def test_a_lockout_under_the_asgi_server_answers_429_not_500(make_user, path):
     assert 500 not in codes and codes[-1] == 429
     response = attempt(PASSWORD)
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
+
+
+def test_the_lockout_message_follows_the_callers_language(person):
+    for _ in range(5):
+        token_login(person.username, "wrong")
+    body = json.dumps({"username": person.username, "password": PASSWORD})
+    response = Client().post(
+        TOKEN_URL, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 429
+    assert response.json()["error"]["message"].startswith("Too many failed logins")

@@ -343,3 +343,12 @@ def test_a_control_character_in_an_uploaded_file_name_is_kept_out(open_case, use
     kept = CaseAttachment.objects.get().original_name
     assert kept.startswith("现场") and kept.endswith(".png")
     assert "\x07" not in kept and "\x1b" not in kept
+
+
+def test_the_action_forms_fields_are_styled_like_every_other_form(open_case, users) -> None:
+    """The action form adds its fields after the form is built: they still get the
+    Bootstrap classes, or they spill out of the narrow action column."""
+    case = open_case()
+    html = page(client_for(users["regulator"]), reverse("supervision:case", args=[case.pk]))
+    assert re.search(r'<select name="dispatch-team_region_code"[^>]*class="[^"]*form-select', html)
+    assert re.search(r'<textarea name="dispatch-comment"[^>]*class="[^"]*form-control', html)

@@ -33,6 +33,9 @@ class StyledForm:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._style_widgets()
+
+    def _style_widgets(self) -> None:
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -41,7 +44,14 @@ class StyledForm:
                 css = "form-select"
             else:
                 css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                widget.attrs["class"] = " ".join([*classes, css])
+
+    def get_context(self) -> Any:
+        # again at rendering: some forms add fields after __init__ (the case action form)
+        self._style_widgets()
+        return super().get_context()  # type: ignore[misc]
 
     def full_clean(self) -> None:
         # here, not in __init__: some forms add fields after it (the case action form)
