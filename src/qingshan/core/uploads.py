@@ -12,13 +12,13 @@ from typing import Any
 
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 
-from qingshan.core.validators import control_character
+from qingshan.core.validators import plain_text
 
 
 def plain_file_name(name: str | None) -> str | None:
     if not name:
         return name
-    return "".join("\ufffd" if control_character(c) else c for c in name)
+    return plain_text(name)
 
 
 class PlainNameMemoryHandler(MemoryFileUploadHandler):

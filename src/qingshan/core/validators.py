@@ -33,6 +33,7 @@ import datetime as dt
 import functools
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
@@ -46,8 +47,6 @@ from django.utils.translation import gettext as _
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.parser import Parser
 from pydantic import AfterValidator, Field
-
-ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 # the years a time may carry: a few centuries either way of now, far from datetime's edges
 # (year 1 and 9999), so a conversion to UTC or to an epoch never overflows
@@ -69,14 +68,19 @@ EXEMPT_MODELS = frozenset(
 )
 
 
+# C0 controls but tab, line feed and carriage return; DEL and the C1 controls; lone surrogates
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def control_character(text: str) -> str | None:
     """The first character of ``text`` that has no place in typed text, or None."""
-    for char in text:
-        if char < " " or "\x7f" <= char <= "\x9f" or "\ud800" <= char <= "\udfff":
-            if char in ALLOWED_CONTROLS:
-                continue
-            return char
-    return None
+    found = _CONTROL.search(text)
+    return found.group() if found else None
+
+
+def plain_text(text: str) -> str:
+    """``text`` with every character ``control_character`` finds replaced by U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 def plain_text_problem(text: str) -> str | None:
