@@ -25,8 +25,14 @@ src/qingshan/web/static/vendor/.installed: package.json package-lock.json script
 	touch $@
 
 ## make demo: migrate an SQLite database, load the Shaoxing demo city, run the platform
+## (PORT=… GATEWAY_PORT=… METRICS_PORT=… pick its ports; each is passed on only when set)
+PORT ?=
+GATEWAY_PORT ?=
+METRICS_PORT ?=
+DEMO_OPTIONS := $(if $(PORT),--port $(PORT)) $(if $(GATEWAY_PORT),--gateway-port $(GATEWAY_PORT)) \
+	$(if $(METRICS_PORT),--metrics-port $(METRICS_PORT))
 demo: setup
-	$(BIN)/qingshan demo
+	$(BIN)/qingshan demo $(strip $(DEMO_OPTIONS))
 
 ## make test: lint, types, migrations check, the whole suite (QINGSHAN_TEST_DATABASE_URL picks the database)
 test: setup lint typecheck migrations-check test-hj212 test-suite

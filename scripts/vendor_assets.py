@@ -51,7 +51,17 @@ ASSETS: dict[str, list[tuple[str, str]]] = {
         ("dist/images", "images"),
         ("LICENSE", "LICENSE"),
     ],
+    # the supervision order PDF embeds this TrueType font (one file with every character,
+    # unlike the web fonts' WOFF2 slices), so the PDF works without the system's
+    # fonts-noto-cjk; supervision/pdf.py finds it first. OFL-1.1, as .txt: package data.
+    "@expo-google-fonts/noto-sans-sc": [
+        ("400Regular/NotoSansSC_400Regular.ttf", "NotoSansSC-Regular.ttf"),
+        ("LICENSE_FONT", "OFL.txt"),
+    ],
 }
+
+# where a package goes inside vendor/ when not in a folder of its own name (a scoped name)
+FOLDERS = {"@expo-google-fonts/noto-sans-sc": "noto-sans-sc"}
 
 
 class VendorError(Exception):
@@ -110,7 +120,7 @@ def vendor() -> int:
     if VENDOR.exists():
         shutil.rmtree(VENDOR)
     VENDOR.mkdir(parents=True)
-    copied = sum(copy_package(package, VENDOR / package) for package in ASSETS)
+    copied = sum(copy_package(p, VENDOR / FOLDERS.get(p, p)) for p in ASSETS)
     (VENDOR / "VERSIONS.json").write_text(
         json.dumps(versions, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -284,5 +284,7 @@ LOGGING = {
         "django.request": {"filters": ["client_errors_one_line"]},
         # every login would be an INFO line; the audit log already holds them
         "axes": {"level": "WARNING"},
+        # subsetting the font of one supervision order PDF is some forty INFO lines
+        "fontTools": {"level": "WARNING"},
     },
 }

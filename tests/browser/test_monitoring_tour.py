@@ -167,7 +167,10 @@ def test_regulator_acknowledges_an_alarm(
     page.click("main >> text=超标 · 二氧化硫（a21026）")
     page.wait_for_url(re.compile(rf"/monitoring/alarms/{city['alarm'].pk}/$"))
     page.wait_for_selector("[data-series-chart] canvas")
-    assert "monitoring.exceedance" in page.inner_text("#alarm-rule")
+    rule = page.inner_text("#alarm-rule")  # the rule in words, not its code
+    assert "小时均值超过许可排放浓度限值" in rule and "monitoring.exceedance" not in rule
+    assert "60.7（为限值的 1.73 倍）" in rule and "基准氧含量 9%" in rule
+    assert "—" not in rule  # nothing the alarm did not record is shown as a blank
     assert "未确认" in page.inner_text("#alarm-state")
     page.fill("#acknowledge-form textarea", "已通知企业核查脱硫设施")
     page.click("#acknowledge-form button[type=submit]")

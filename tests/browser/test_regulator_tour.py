@@ -119,8 +119,8 @@ def test_regulator_tour(live_server: Any, browser: Any, screenshot_dir: Path) ->
     page.click("nav >> text=污染源")  # the drop-down of the registry pages
     page.click("nav .dropdown-menu >> text=排污单位")
     page.wait_for_url(re.compile(r"/enterprises/$"))
-    page.fill("input[name=q]", "印染")
-    page.click("form[role=search] button[type=submit]")
+    page.fill("main input[name=q]", "印染")
+    page.click("main form[role=search] button[type=submit]")
     page.wait_for_url(re.compile(r"q=%E5%8D%B0%E6%9F%93"))
     assert "上虞江滨化工有限公司" not in page.inner_text("main")
     page.screenshot(path=str(screenshot_dir / "03-enterprise-list.png"), full_page=True)

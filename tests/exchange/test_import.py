@@ -317,7 +317,8 @@ def test_a_row_is_all_or_nothing(users, monkeypatch):
     }
     before = audit_count()
     result = run_import(users["admin"], xlsx(rows))
-    assert result.problems[0].row == 3 and "outbox unavailable" in result.problems[0].reason
+    # the user reads what happened in Chinese; the database's own words go to the log
+    assert result.problems[0].row == 3 and "数据库拒绝了该行" in result.problems[0].reason
     assert not Enterprise.objects.filter(credit_code=code).exists()
     assert Outlet.objects.filter(enterprise=ent, code="DA009").exists()
     assert audit_count() == before + 1  # only the outlet's

@@ -136,14 +136,22 @@ def rtd(site, i, so2, *, flag="N", o2=6.0):
     return [value(site, SO2, t, so2, period=RTD, flag=flag), value(site, O2, t, o2, period=RTD)]
 
 
-def test_early_warning_after_three_real_time_values_over_80_percent_in_a_row(site, engine):
+def test_early_warning_after_five_minutes_of_real_time_values_over_80_percent(site, engine):
     for i, so2 in enumerate([29.0, 30.0, 10.0, 29.0, 30.0]):  # 0.8 × 35 = 28
         engine(rtd(site, i, so2))
+    assert alarms(AlarmKind.EARLY_WARNING) == []  # the run broke at 10.0
+    for i in range(5, 13):  # 30 s apart: 29.0 from 00:01:30 to 00:05:30 (4 minutes)
+        engine(rtd(site, i, 29.0))
     assert alarms(AlarmKind.EARLY_WARNING) == []
-    engine(rtd(site, 5, 31.0))
+    engine(rtd(site, 13, 31.0))  # 00:06:00 … the run began at 00:01:30 (i = 3)
     [alarm] = alarms(AlarmKind.EARLY_WARNING)
-    assert alarm.evidence["consecutive"] == 3
-    engine(rtd(site, 6, 12.0))
+    assert alarm.first_at.timestamp() == T0 + 3 * 30 and alarm.occurrences == 11
+    assert alarm.evidence["values"] == 11 and alarm.evidence["threshold"] == 28.0
+    for i in range(14, 14 + 20):  # ten minutes under 0.9 × 28 = 25.2
+        engine(rtd(site, i, 12.0))
+    alarm.refresh_from_db()
+    assert alarm.is_active  # 9.5 minutes so far
+    engine(rtd(site, 34, 12.0))
     alarm.refresh_from_db()
     assert not alarm.is_active
 
@@ -261,7 +269,14 @@ def test_a_province_can_set_its_own_threshold(site, engine):
         effective_from=dt.date(2026, 1, 1),
         source="test",
     )
-    engine(rtd(site, 0, 18.0))  # over 50 % of 35
+    RuleValue.objects.create(
+        jurisdiction="33",
+        rule="monitoring.realtime_debounce",
+        value={"raise_minutes": 0, "clear_minutes": 0, "clear_share": 1.0},
+        effective_from=dt.date(2026, 1, 1),
+        source="test",
+    )
+    engine(rtd(site, 0, 18.0))  # over 50 % of 35, at once
     assert len(alarms(AlarmKind.EARLY_WARNING)) == 1
 
 
@@ -276,7 +291,8 @@ def test_an_old_packet_resent_after_its_alarm_cleared_raises_no_new_alarm(site, 
 def test_an_old_packet_resent_while_a_later_alarm_is_open_counts_nothing(site, engine):
     engine(hour(site, 0, 40.0))
     engine(hour(site, 1, 20.0))  # cleared
-    engine(hour(site, 2, 45.0))  # a new alarm
+    engine(hour(site, 2, 20.0))
+    engine(hour(site, 3, 45.0))  # a new alarm (two clean hours: not reopened)
     engine(hour(site, 0, 40.0))  # hour 0 once more: it belongs to the first alarm
     first, second = sorted(alarms(), key=lambda a: a.pk)
     assert (first.occurrences, second.occurrences) == (1, 1)

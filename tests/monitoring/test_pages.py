@@ -205,7 +205,9 @@ def test_alarm_page_shows_the_rule_and_its_evidence(users, client_as, make_alarm
     )
     page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[alarm.pk]))
     rule = page.content.decode().split('id="alarm-rule"')[1]
-    assert "flag_run" in rule and "2026-11-01 00:00:00" in rule and ">190<" in rule
+    assert "故障（D）" in rule and "2026-11-01 00:00" in rule
+    assert "190 分钟（达到 180 分钟即报警）" in rule
+    assert "flag_run" not in rule and "threshold_minutes" not in rule  # no internals
 
 
 def test_an_alarm_under_a_lower_limit_names_the_lower_limit(users, client_as, make_alarm):
@@ -217,7 +219,7 @@ def test_an_alarm_under_a_lower_limit_names_the_lower_limit(users, client_as, ma
         evidence={"side": "below", "lower_limit": 6.0, "limit": 9.0},
     )
     page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[below.pk]))
-    assert "4.8（下限 6）" in page.content.decode()
+    assert "4.8（低于下限 6）" in page.content.decode()
     above = make_alarm(users["keqiao"])
     page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[above.pk]))
-    assert "52.5（限值 35）" in page.content.decode()
+    assert "52.5（限值 35，为限值的 1.5 倍）" in page.content.decode()

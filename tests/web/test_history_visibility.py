@@ -12,6 +12,7 @@ from django.urls import reverse
 from qingshan.core.audit import audit_context
 from qingshan.quality import services as quality
 from qingshan.registry import services as registry
+from qingshan.web.history import person
 
 STAFF_ADDRESS = "10.20.30.40"
 
@@ -33,16 +34,19 @@ def _history(client: Any, enterprise: Any) -> str:
 
 
 def test_enterprise_reads_its_history_with_the_bureau_as_actor(users, client_as) -> None:
-    enterprise = _renamed_by_county(users)
     county = users["county"]
+    county.first_name, county.last_name = "建国", "王"
+    county.save(update_fields=["first_name", "last_name"])
+    enterprise = _renamed_by_county(users)
     mine = _history(client_as(users["enterprise"]), enterprise)
     assert "柯桥改名印染有限公司" in mine  # what changed
     assert "生态环境局" in mine  # who: the bureau
-    assert county.username not in mine
+    assert county.username not in mine and "建国" not in mine
     assert STAFF_ADDRESS not in mine and "来源" not in mine
-    # the bureau's own users still read who did it and from where
+    # the bureau's own users still read who did it (by name, not login) and from where
     staff = _history(client_as(users["regulator"]), enterprise)
-    assert county.username in staff and STAFF_ADDRESS in staff
+    assert person(county) in staff and STAFF_ADDRESS in staff
+    assert "建国" in person(county) and county.username not in staff
 
 
 def test_enterprise_history_hides_who_retired_a_record(users) -> None:

@@ -26,10 +26,12 @@ from django.db import models, transaction
 from qingshan.core.audit import audit_context
 from qingshan.core.models import Region, User
 from qingshan.demo.geography import CITY
+from qingshan.demo.history import Progress, history_load
 from qingshan.demo.models import DemoLoad
 from qingshan.demo.plan import DEMO_PASSWORD, CityPlan, EnterprisePlan, PermitPlan, build_city
 from qingshan.demo.purge import enterprises_purge
 from qingshan.demo.standards import in_unit
+from qingshan.demo.story import story_load
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 from qingshan.quality.demo import load_quality
 from qingshan.registry.factors import factor_catalogue, validate_factor_codes
@@ -64,6 +66,7 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     devices_csv: Path | None = None
+    history: Progress | None = None
 
     @property
     def changed(self) -> bool:
@@ -80,8 +83,11 @@ def load_city(
     reset: bool = False,
     today: dt.date | None = None,
     data_dir: Path | None = None,
+    history: bool = False,
 ) -> LoadReport:
-    """Load (or complete) the demo city; with ``reset``, remove the loaded one first."""
+    """Load (or complete) the demo city; with ``reset``, remove the loaded one first;
+    with ``history``, its monitoring history too (the newest days now, the rest in the
+    worker: ``qingshan.demo.history``)."""
     with audit_context(user=None, via="demo"), transaction.atomic():
         previous = DemoLoad.objects.select_for_update().filter(pk=CITY.code).first()
         if previous is not None and reset:
@@ -98,6 +104,7 @@ def load_city(
         check_plan(plan)
         report = LoadReport(seed=seed, plan_date=plan_date, reset=reset)
         points = _write(plan, report)
+        story_load(plan, report)  # the demo enterprise's alarms, declaration and case
         if previous is None or any(report.created.values()):
             DemoLoad.objects.update_or_create(
                 pk=CITY.code,
@@ -105,6 +112,8 @@ def load_city(
             )
     report.devices_csv = write_devices_csv(plan, points, data_dir or Path(settings.DATA_DIR))
     load_quality(plan_date=plan_date, devices_csv=report.devices_csv, seed=seed)
+    if history and previous is None:  # a city loaded now: its history too
+        report.history = history_load(seed=seed, devices_csv=report.devices_csv)
     return report
 
 

@@ -8,12 +8,13 @@ a bad row leaves no trace and is reported with its sheet, row number and reason.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
@@ -26,8 +27,12 @@ from qingshan.exchange.choices import RowOutcome
 from qingshan.exchange.known import Known
 from qingshan.exchange.reader import SourceRow, SourceSheet, workbook_read
 from qingshan.exchange.upsert import HANDLERS, RowContext, RowError
+from qingshan.permits.models import AnnualCap, Permit, PermitLimit
+from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.web import constraints
 
 Key = tuple[Any, ...]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,13 +195,32 @@ _FIELD_COLUMNS = {
 }
 
 
+# the records each sheet writes, for the labels of fields the sheet has no column for
+_SHEET_MODELS: dict[str, type[models.Model]] = {
+    "enterprises": Enterprise,
+    "outlets": Outlet,
+    "points": MonitoringPoint,
+    "devices": Device,
+    "permits": Permit,
+    "limits": PermitLimit,
+    "annual_caps": AnnualCap,
+}
+
+
 def _header(sheet: SourceSheet, name: str) -> str:
+    """The column a field's message belongs to; else the field's label, never its name."""
     name = name.removesuffix("_id")
+    if name == "__all__":
+        return ""
     for candidate in (name, _FIELD_COLUMNS.get(name, "")):
         for column in sheet.sheet.columns:
             if column.field == candidate:
                 return column.header
-    return "" if name == "__all__" else name
+    try:
+        field = _SHEET_MODELS[sheet.sheet.kind]._meta.get_field(name)
+        return str(getattr(field, "verbose_name", ""))
+    except (KeyError, FieldDoesNotExist):
+        return ""
 
 
 def reason(sheet: SourceSheet, exc: Exception) -> str:
@@ -205,13 +229,18 @@ def reason(sheet: SourceSheet, exc: Exception) -> str:
         parts = []
         for name, messages in exc.message_dict.items():
             header = _header(sheet, name.split(".")[-1])
-            for message in messages:
+            for message in map(constraints.readable, messages):
                 parts.append(message if not header or header in message else f"{header}：{message}")
         return "；".join(parts)
     if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
+        return "；".join(map(constraints.readable, exc.messages))
     if isinstance(exc, DatabaseError):
-        return _("数据库拒绝了该行：%(error)s") % {"error": exc}
+        # the database's own words are English and name tables: the log keeps them
+        logger.warning("import row refused by the database: %s", exc)
+        words = constraints.database_refusal(exc)
+        return _("数据库拒绝了该行：%(reason)s") % {
+            "reason": words or _("与已有记录冲突或取值超出范围")
+        }
     return str(exc)
 
 

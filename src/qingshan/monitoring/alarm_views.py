@@ -129,7 +129,6 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "chart": _alarm_chart(user, alarm),
-            "evidence": alarm.evidence,
             "region": region_labels([alarm.region_code])[alarm.region_code],
         }
     )

@@ -2,9 +2,12 @@
 
 A repeat of an open alarm's condition counts an occurrence, moves its last time and
 keeps the worst value, instead of adding a row; a data time already counted (a resent
-packet, a value judged twice) counts nothing. Raising and clearing write the alarm's
-history and a domain event (``monitoring.alarm.raised`` / ``.cleared``) in the same
-transaction, for supervision cases and the environmental code to react to.
+packet, a value judged twice) counts nothing. A raise soon after an alarm of the same
+condition cleared (rule ``monitoring.alarm_reopen_minutes``, in data time) reopens that
+alarm instead of making a new one: a condition that comes and goes is one alarm to act
+on. Raising, reopening and clearing write the alarm's history and a domain event
+(``monitoring.alarm.raised`` / ``.reopened`` / ``.cleared``) in the same transaction, for
+supervision cases and the environmental code to react to.
 """
 
 from __future__ import annotations
@@ -18,27 +21,50 @@ from django.utils import timezone
 from qingshan.core.fields import epoch_seconds
 from qingshan.core.models import OutboxEvent
 from qingshan.core.outbox import event_record
-from qingshan.monitoring.choices import AlarmAction, AlarmKind, Severity
+from qingshan.monitoring.choices import AlarmAction, Severity
 from qingshan.monitoring.context import Contexts, PointContext, china_date
 from qingshan.monitoring.evaluation import Finding
 from qingshan.monitoring.models import Alarm, AlarmEntry
 
-UPDATED = ["occurrences", "first_at", "last_at", "worst_value", "evidence", "severity"]
+UPDATED = [
+    "occurrences",
+    "first_at",
+    "last_at",
+    "worst_value",
+    "evidence",
+    "severity",
+    "counted_times",
+]
 TIMES_KEPT = 200  # data times counted, kept on the alarm to recognise a repeat
+ORDER = list(Severity.values)  # worst first
+
+
+def _worst(*severities: str) -> str:
+    return min((s for s in severities if s in ORDER), key=ORDER.index, default=Severity.MINOR)
 
 
 def _severity(finding: Finding, contexts: Contexts, region_code: str) -> str:
+    """The kind's severity (rule ``monitoring.alarm_severity``), or the worse one the
+    severity bands gave the finding (how far over the limit, for how long). A finding
+    made without the engine's runs (a caller's own) is graded by its ratio alone: the
+    bands that ask for no duration."""
     on = china_date(finding.data_time)
-    severity = contexts.rule("monitoring.alarm_severity", region_code=region_code, on=on).get(
+    base = contexts.rule("monitoring.alarm_severity", region_code=region_code, on=on).get(
         finding.kind, Severity.MINOR
     )
-    if finding.kind == AlarmKind.EXCEEDANCE and finding.value and finding.limit:
-        ratio = contexts.rule(
-            "monitoring.exceedance_critical_ratio", region_code=region_code, on=on
+    banded = finding.severity
+    if not banded and finding.value and finding.limit and finding.evidence.get("side") != "below":
+        bands = contexts.rule("monitoring.severity_bands", region_code=region_code, on=on)
+        banded = _worst(
+            *(
+                str(band["severity"])
+                for band in bands.get(str(finding.kind), [])
+                if not float(band.get("minutes", 0))
+                and finding.value >= float(band["ratio"]) * finding.limit
+            ),
+            str(base),
         )
-        if finding.value >= float(ratio) * finding.limit:
-            severity = Severity.CRITICAL
-    return str(severity)
+    return _worst(str(base), banded) if banded else str(base)
 
 
 def _event_payload(alarm: Alarm) -> dict[str, Any]:
@@ -63,8 +89,8 @@ def _worse(old: float | None, new: float | None, *, low: bool = False) -> float 
 
 @transaction.atomic
 def findings_apply(findings: list[Finding], *, contexts: Contexts) -> dict[str, int]:
-    """Raise, repeat and clear alarms; returns counts of each."""
-    counts = {"raised": 0, "repeated": 0, "cleared": 0}
+    """Raise, repeat, reopen and clear alarms; returns counts of each."""
+    counts = {"raised": 0, "repeated": 0, "reopened": 0, "cleared": 0}
     if not findings:
         return counts
     points = {f.point_id for f in findings}
@@ -81,8 +107,14 @@ def findings_apply(findings: list[Finding], *, contexts: Contexts) -> dict[str, 
                 ctx = contexts.point(finding.point_id)
                 if ctx is None or _counted_before(finding):
                     continue  # a point retired (judged no more) since it was judged, or a resend
-                open_alarms[key] = _raise(finding, ctx, contexts)
-                counts["raised"] += 1
+                alarm = _recently_cleared(finding, contexts, ctx.region_code)
+                if alarm is not None:
+                    _reopen(alarm, finding, contexts)
+                    counts["reopened"] += 1
+                else:
+                    alarm = _raise(finding, ctx, contexts)
+                    counts["raised"] += 1
+                open_alarms[key] = alarm
             elif _repeat(alarm, finding, contexts):
                 changed[alarm.pk] = alarm
                 counts["repeated"] += 1
@@ -103,7 +135,8 @@ def _save_repeats(alarms: list[Alarm]) -> None:
     jsonb = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     sql = (
         f"UPDATE {Alarm._meta.db_table} SET occurrences = %s, first_at = %s, last_at = %s,"  # noqa: S608
-        f" worst_value = %s, evidence = {jsonb}, severity = %s WHERE id = %s"
+        f" worst_value = %s, evidence = {jsonb}, severity = %s, counted_times = {jsonb}"
+        " WHERE id = %s"
     )
     rows = [
         (
@@ -113,6 +146,7 @@ def _save_repeats(alarms: list[Alarm]) -> None:
             a.worst_value,
             json.dumps(a.evidence),
             a.severity,
+            json.dumps(a.counted_times),
             a.pk,
         )
         for a in alarms
@@ -129,11 +163,42 @@ def _counted_before(finding: Finding) -> bool:
         kind=finding.kind,
         first_at__lte=finding.data_time,
         last_at__gte=finding.data_time,
-    ).values_list("evidence", flat=True)
-    return any(finding.data_time in (evidence or {}).get("times", []) for evidence in earlier)
+    ).values_list("counted_times", flat=True)
+    return any(finding.data_time in (times or []) for times in earlier)
+
+
+def _recently_cleared(finding: Finding, contexts: Contexts, region_code: str) -> Alarm | None:
+    """The alarm of the same condition whose last occurrence is at most the reopen window
+    before this raise (its run's first data time), if it was cleared by its data (not by a
+    retirement): the condition came back, it is the same matter."""
+    minutes = contexts.rule(
+        "monitoring.alarm_reopen_minutes",
+        region_code=region_code,
+        on=china_date(finding.data_time),
+    )
+    window = float(minutes.get(str(finding.kind), minutes.get("default", 0)))
+    if window <= 0:
+        return None
+    start = finding.since if finding.since is not None else finding.data_time
+    found = (
+        Alarm.objects.filter(
+            point_id=finding.point_id,
+            factor_code=finding.factor_code,
+            kind=finding.kind,
+            cleared_at__isnull=False,
+            last_at__gte=start - int(window * 60),
+            last_at__lte=finding.data_time,
+        )
+        .order_by("-last_at", "-id")
+        .first()
+    )
+    if found is None or found.entries.filter(text=POINT_RETIRED).exists():
+        return None
+    return found
 
 
 def _raise(finding: Finding, ctx: PointContext, contexts: Contexts) -> Alarm:
+    first = finding.since if finding.since is not None else finding.data_time
     alarm = Alarm.objects.create(
         point_id=finding.point_id,
         enterprise_id=ctx.enterprise_id,
@@ -142,35 +207,53 @@ def _raise(finding: Finding, ctx: PointContext, contexts: Contexts) -> Alarm:
         kind=finding.kind,
         severity=_severity(finding, contexts, ctx.region_code),
         period=finding.period,
-        first_at=finding.data_time,
+        first_at=min(first, finding.data_time),
         last_at=finding.data_time,
+        occurrences=max(1, finding.occurrences),
         worst_value=finding.value,
         limit_value=finding.limit,
         rule=finding.rule,
-        evidence=finding.evidence | {"times": [finding.data_time]},
+        evidence=finding.evidence,
+        counted_times=[finding.data_time],
     )
     AlarmEntry.objects.create(alarm=alarm, action=AlarmAction.RAISED, text=finding.rule)
     event_record(topic="monitoring.alarm.raised", aggregate=alarm, payload=_event_payload(alarm))
     return alarm
 
 
+def _reopen(alarm: Alarm, finding: Finding, contexts: Contexts) -> None:
+    """The cleared alarm is open again, with this occurrence counted (its acknowledgement
+    and explanation stand: the same matter). No new case is opened for it."""
+    _count(alarm, finding, contexts, occurrences=max(1, finding.occurrences))
+    alarm.cleared_at = None
+    alarm.save(update_fields=[*UPDATED, "cleared_at"])
+    AlarmEntry.objects.create(alarm=alarm, action=AlarmAction.REOPENED, text=finding.rule)
+    event_record(topic="monitoring.alarm.reopened", aggregate=alarm, payload=_event_payload(alarm))
+
+
 def _repeat(alarm: Alarm, finding: Finding, contexts: Contexts) -> bool:
-    times: list[int] = list(alarm.evidence.get("times", []))
+    times: list[int] = list(alarm.counted_times or [])
     if finding.data_time in times:
         return False  # already counted: a resend, or the same value judged again
     if finding.data_time < (epoch_seconds(alarm.first_at) or 0) and _counted_before(finding):
         return False  # older than this alarm: counted by one cleared before it
-    times = sorted([*times, finding.data_time])[-TIMES_KEPT:]
-    alarm.occurrences += 1
+    _count(alarm, finding, contexts, occurrences=1)
+    return True
+
+
+def _count(alarm: Alarm, finding: Finding, contexts: Contexts, *, occurrences: int) -> None:
+    """One more occurrence (or a run of them): times, worst value, evidence, severity."""
+    times = list(alarm.counted_times or [])
+    alarm.counted_times = sorted([*times, finding.data_time])[-TIMES_KEPT:]
+    alarm.occurrences += occurrences
     alarm.last_at = max(epoch_seconds(alarm.last_at) or 0, finding.data_time)
     alarm.first_at = min(epoch_seconds(alarm.first_at) or 0, finding.data_time)
     low = finding.evidence.get("side") == "below"
     alarm.worst_value = _worse(alarm.worst_value, finding.value, low=low)
-    alarm.evidence = finding.evidence | {"times": times}
+    alarm.evidence = finding.evidence
     severity = _severity(finding, contexts, alarm.region_code)
-    if list(Severity.values).index(severity) < list(Severity.values).index(alarm.severity):
+    if ORDER.index(severity) < ORDER.index(alarm.severity):
         alarm.severity = severity  # a worse occurrence raises the severity, never lowers it
-    return True
 
 
 def _clear(alarm: Alarm, *, reason: str) -> None:

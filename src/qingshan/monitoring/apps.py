@@ -33,6 +33,11 @@ class MonitoringConfig(AppConfig):
         register_job(Job("monitoring.statistics", 30, jobs.statistics_job))
         register_job(Job("monitoring.silence", 30, jobs.silence_job))
 
+        from qingshan.monitoring.retention import retention_job
+
+        # real-time and minute data, raw packets: kept as long as the rule says
+        register_job(Job("monitoring.retention", 300, retention_job))
+
         from qingshan.core.outbox import register_consumer
         from qingshan.monitoring.alarms import point_retired_handle
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qingshan.core.spreadsheet import xlsx_row
-from qingshan.monitoring.series import Series
+from qingshan.monitoring.choices import PeriodKind
+from qingshan.monitoring.series import KIND_LABELS, Series
 from qingshan.web.helpers import factor_label
 
 
@@ -23,8 +24,13 @@ def source_label(source: str) -> str:
     return labels.get(source, source)
 
 
+# seconds around a lone value on the time axis: about one period of its kind
+STEP = {PeriodKind.RTD: 60, PeriodKind.MINUTE: 600, PeriodKind.HOUR: 3600, PeriodKind.DAY: 86400}
+
+
 def chart_payload(series: Series, *, marks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Columns for the chart script (times in epoch milliseconds), and its labels."""
+    """Columns for the chart script (times in epoch milliseconds, shown in China time by
+    the script), its kind of data (the precision of a time), and its labels."""
     values = series.values
     has_converted = series.reference_o2 is not None or any(v.converted is not None for v in values)
     return {
@@ -38,6 +44,8 @@ def chart_payload(series: Series, *, marks: list[dict[str, Any]] | None = None) 
         "lower_limit": series.lower_limit,
         "unit": series.unit,
         "bucket": series.bucket,
+        "kind": KIND_LABELS.get(series.kind, "hour"),
+        "step": series.bucket or STEP.get(PeriodKind(series.kind), 3600),
         "marks": marks or [],
         "labels": {
             "measured": _("实测值"),

@@ -35,6 +35,9 @@ class AlarmKind(models.TextChoices):
     """What an alarm says about a point (rules_cn.md §3, hj212.md §7.7)."""
 
     EXCEEDANCE = "exceedance", _("超标")
+    # real-time values over the limit for a while: a warning, not the exceedance the law
+    # judges on hourly or daily values (rules_cn §3.4)
+    RTD_EXCEEDANCE = "rtd_exceedance", _("实时超限")
     EARLY_WARNING = "early_warning", _("超标预警")
     OFFLINE = "offline", _("离线")
     MISSING = "missing", _("数据缺失")
@@ -59,6 +62,7 @@ class AlarmAction(models.TextChoices):
 
     RAISED = "raised", _("产生")
     REPEATED = "repeated", _("再次发生")
+    REOPENED = "reopened", _("重新产生")
     ACKNOWLEDGED = "acknowledged", _("确认")
     CLEARED = "cleared", _("消除")
     COMMENTED = "commented", _("评论")
@@ -99,6 +103,17 @@ class PointStatus(models.TextChoices):
             "normal": "#198754",
         }.get(value, "#6c757d")
 
+
+# how the kinds look in lists: the exceedance the law judges, real-time values over the
+# limit, values approaching it, and what is suspicious about the data or its absence
+KIND_LOOKS = {
+    "exceedance": ("exclamation-octagon-fill", "danger"),
+    "rtd_exceedance": ("activity", "warning"),
+    "early_warning": ("graph-up-arrow", "info"),
+    "offline": ("wifi-off", "secondary"),
+    "missing": ("hourglass-split", "secondary"),
+}
+KIND_LOOK_OTHER = ("question-diamond", "secondary")
 
 SEVERITY_COLOURS = {
     "critical": "danger",

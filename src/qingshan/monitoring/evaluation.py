@@ -12,7 +12,14 @@ A value is counted once: one whose data time is not after the last one counted f
 series (a resent packet, or late data) moves no counter. Exceedance findings are
 idempotent at the alarm (``alarms.findings_apply`` counts each data time once).
 
-Thresholds come from the dated rule table (migration 0003, ``rules_cn.md`` §3).
+Real-time values are noisy: a real-time alarm (early warning, real-time value over the
+limit) raises only after its values stayed above the level for ``raise_minutes``, and
+clears only after they stayed under a lower level (hysteresis) for ``clear_minutes``
+(rule ``monitoring.realtime_debounce``); a series that never settles raises one alarm,
+not one every few minutes. Severity follows how far over the limit a series stayed and
+for how long (rule ``monitoring.severity_bands``).
+
+Thresholds come from the dated rule table (migrations 0003 and 0012, ``rules_cn.md`` §3).
 """
 
 from __future__ import annotations
@@ -39,6 +46,9 @@ VALID, INVALID, REVIEW = "valid", "invalid", "review"
 INSUFFICIENT = "-"
 # the period kind a limit is judged on (rules_cn §3.4: gas hourly, water daily)
 BASIS_PERIOD = {"hourly": PeriodKind.HOUR, "daily": PeriodKind.DAY}
+# the length of time an hourly or daily value stands for (a real-time value: an instant)
+PERIOD_SECONDS = {int(PeriodKind.HOUR): 3600, int(PeriodKind.DAY): 86400}
+SEVERITY_ORDER = ["critical", "major", "minor", "warning"]  # Severity, worst first
 # alarms an accepted or pending declaration of the period suppresses: the data loggers'
 # silence and the instruments' own fault and stop marks, not what the data show
 SUPPRESSED_BY_DECLARATION = {
@@ -63,6 +73,45 @@ class Finding:
     limit: float | None = None
     rule: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
+    # a raise after a run of values: the run's first data time and its values counted
+    since: int | None = None
+    occurrences: int = 1
+    # the severity the severity bands give (how far over the limit, for how long); ""
+    # leaves it to the kind's default (rule ``monitoring.alarm_severity``)
+    severity: str = ""
+
+
+@dataclass(slots=True)
+class Debounce:
+    """A real-time alarm's runs: above the raising level, and under the clearing one."""
+
+    since: int | None = None  # first data time of the run above the level
+    count: int = 0  # values in that run
+    peak: float | None = None  # its highest value at or under ``cap`` (the early warning's)
+    low_since: int | None = None  # first data time of the run under the clearing level
+
+    def step(self, value: float, t: int, level: float, clear_level: float, cap: float) -> None:
+        if value > level:
+            if self.since is None:
+                self.since, self.count, self.peak = t, 0, None
+            self.count += 1
+            if value <= cap and (self.peak is None or value > self.peak):
+                self.peak = value
+        else:
+            self.since, self.count, self.peak = None, 0, None
+        if value <= clear_level:
+            if self.low_since is None:
+                self.low_since = t
+        else:
+            self.low_since = None
+
+    def may_raise(self, t: int, minutes: float, min_values: int) -> bool:
+        return (
+            self.since is not None and self.count >= min_values and t - self.since >= minutes * 60
+        )
+
+    def may_clear(self, t: int, minutes: float) -> bool:
+        return self.low_since is not None and t - self.low_since >= minutes * 60
 
 
 @dataclass(slots=True)
@@ -71,9 +120,12 @@ class SeriesState:
     last_value: float | None = None
     same: int = 0  # identical values in a row, this one included
     zeros: int = 0
-    warnings: int = 0  # real-time values above the warning share in a row
     run_start: int | None = None  # data time a run of fault/maintenance flags began
     window: deque[bool] = field(default_factory=deque)  # hourly values pinned under the limit
+    # real-time series under a limit only (made on first use: most series have none)
+    warning: Debounce | None = None  # early warning
+    over: Debounce | None = None  # real-time value over the limit
+    bands: list[int | None] | None = None  # run starts at each severity band's ratio
 
 
 def flag_validity(flag: str, table: dict[str, str]) -> str:
@@ -244,7 +296,7 @@ class _Judge:
         key = (r.point_id, r.factor_code, r.period)
         state = self.engine.state(key, before=r.data_time)
         if limit is not None and judged is not None and BASIS_PERIOD[limit.basis] == r.period:
-            self.exceedance(r, validity, limit, judged)
+            self.exceedance(r, state, validity, limit, judged)
         if r.data_time <= state.last_time:
             return  # a resend or late value: counted already, or too late to count in a run
         self.flag_run(r, state)
@@ -254,13 +306,15 @@ class _Judge:
             # limit (pH 6–9) is judged only on leaving the range
             if limit is not None and judged is not None and limit.lower is None:
                 if r.period == PeriodKind.RTD:
-                    self.early_warning(r, state, limit, judged)
+                    self.realtime(r, state, limit, judged)
                 if BASIS_PERIOD[limit.basis] == r.period:
                     self.near_limit(r, state, limit, judged)
             state.last_value = r.value
         state.last_time = r.data_time
 
-    def exceedance(self, r: StreamReading, validity: str, limit: Limit, judged: float) -> None:
+    def exceedance(
+        self, r: StreamReading, state: SeriesState, validity: str, limit: Limit, judged: float
+    ) -> None:
         if validity == INVALID:
             return  # data marked invalid are not used for exceedance (MEE 公告2022年第21号)
         evidence = {
@@ -276,6 +330,9 @@ class _Judge:
             "flag": r.flag,
             "needs_review": validity == REVIEW,
         }
+        severity = self.band_severity(
+            state, AlarmKind.EXCEEDANCE, limit, judged, r.data_time, r.period
+        )
         if limit.outside(judged):
             below = judged <= limit.value  # outside, and not above: under the lower limit
             self.emit(
@@ -285,37 +342,124 @@ class _Judge:
                 value=judged,
                 limit=limit.lower if below else limit.value,
                 rule=f"exceedance.{limit.basis}",
+                severity="" if below else severity,
                 evidence=evidence | {"side": "below" if below else "above"},
             )
         elif validity == VALID:
             self.emit(False, r.factor_code, AlarmKind.EXCEEDANCE)
 
-    def early_warning(
-        self, r: StreamReading, state: SeriesState, limit: Limit, judged: float
-    ) -> None:
-        setting = self.rule("monitoring.early_warning")
-        threshold = float(setting["share"]) * limit.value
-        if judged > threshold:
-            state.warnings += 1
-            if state.warnings >= int(setting["consecutive"]):
-                self.emit(
-                    True,
-                    r.factor_code,
-                    AlarmKind.EARLY_WARNING,
-                    value=judged,
-                    limit=limit.value,
-                    rule="early_warning",
-                    evidence={
-                        "share": setting["share"],
-                        "threshold": threshold,
-                        "consecutive": state.warnings,
-                        "limit": limit.value,
-                        "unit": limit.unit,
-                    },
-                )
-        else:
-            state.warnings = 0
-            self.emit(False, r.factor_code, AlarmKind.EARLY_WARNING)
+    def is_open(self, factor: str, kind: str) -> bool:
+        return (self.ctx.point_id, factor, kind) in self.engine.open
+
+    def realtime(self, r: StreamReading, state: SeriesState, limit: Limit, judged: float) -> None:
+        """Real-time values over the limit, and over the warning share of it, each with its
+        own run (rule ``monitoring.realtime_debounce``). A series over the limit long enough
+        is escalated: its early warning is cleared and it is a real-time exceedance, whose
+        severity follows how far over and how long; values over the limit are never the
+        early warning's (``251.8`` against ``100`` is not "approaching the limit")."""
+        debounce = self.rule("monitoring.realtime_debounce")
+        warning_rule = self.rule("monitoring.early_warning")
+        min_values = int(warning_rule["consecutive"])
+        clear_share = float(debounce["clear_share"])
+        raise_minutes, clear_minutes = (
+            float(debounce["raise_minutes"]),
+            float(debounce["clear_minutes"]),
+        )
+        t, factor = r.data_time, r.factor_code
+        over = state.over = state.over or Debounce()
+        over.step(judged, t, limit.value, limit.value * clear_share, math.inf)
+        severity = self.band_severity(state, AlarmKind.RTD_EXCEEDANCE, limit, judged, t, 0)
+        over_open = self.is_open(factor, AlarmKind.RTD_EXCEEDANCE)
+        if over_open and over.may_clear(t, clear_minutes):
+            self.emit(False, factor, AlarmKind.RTD_EXCEEDANCE, rule="realtime.cleared")
+            over_open = False
+        elif judged > limit.value and (over_open or over.may_raise(t, raise_minutes, min_values)):
+            self.emit(
+                True,
+                factor,
+                AlarmKind.RTD_EXCEEDANCE,
+                value=judged if over_open else over.peak,
+                limit=limit.value,
+                rule="rtd_exceedance",
+                since=None if over_open else over.since,
+                occurrences=1 if over_open else over.count,
+                severity=severity,
+                evidence=self._realtime_evidence(limit, judged, over, debounce, ratio=True),
+            )
+            over_open = True
+        share = float(warning_rule["share"])
+        threshold = share * limit.value
+        warning = state.warning = state.warning or Debounce()
+        warning.step(judged, t, threshold, threshold * clear_share, limit.value)
+        warning_open = self.is_open(factor, AlarmKind.EARLY_WARNING)
+        if warning_open and over_open:
+            self.emit(False, factor, AlarmKind.EARLY_WARNING, rule="realtime.escalated")
+        elif warning_open and warning.may_clear(t, clear_minutes):
+            self.emit(False, factor, AlarmKind.EARLY_WARNING, rule="realtime.cleared")
+        elif over_open or judged > limit.value or judged <= threshold:
+            return  # over the limit it is the real-time exceedance's value, not the warning's
+        elif warning_open or warning.may_raise(t, raise_minutes, min_values):
+            self.emit(
+                True,
+                factor,
+                AlarmKind.EARLY_WARNING,
+                value=judged if warning_open else warning.peak,
+                limit=limit.value,
+                rule="early_warning",
+                since=None if warning_open else warning.since,
+                occurrences=1 if warning_open else warning.count,
+                evidence=self._realtime_evidence(limit, judged, warning, debounce)
+                | {"share": share, "threshold": threshold},
+            )
+
+    @staticmethod
+    def _realtime_evidence(
+        limit: Limit, judged: float, run: Debounce, debounce: dict[str, Any], *, ratio: bool = False
+    ) -> dict[str, Any]:
+        evidence = {
+            "value": judged,
+            "limit": limit.value,
+            "unit": limit.unit,
+            "standard": limit.standard,
+            "since": run.since,
+            "values": run.count,
+            "raise_minutes": debounce["raise_minutes"],
+            "clear_minutes": debounce["clear_minutes"],
+            "clear_share": debounce["clear_share"],
+        }
+        if ratio:
+            evidence["ratio"] = round(judged / limit.value, 3) if limit.value else None
+        return evidence
+
+    def band_severity(
+        self, state: SeriesState, kind: str, limit: Limit, judged: float, t: int, period: int
+    ) -> str:
+        """The worst severity band the series is in now: at or above ``ratio`` × the limit
+        without a break for at least ``minutes`` (an hourly value stands for its hour).
+        Counts new data times only (a resend moves no run); "" when no band applies."""
+        bands = self.rule("monitoring.severity_bands").get(str(kind), [])
+        if not bands or not limit.value:
+            return ""
+        runs = state.bands
+        if runs is None or len(runs) != len(bands):
+            runs = state.bands = [None] * len(bands)
+        fresh = t > state.last_time
+        found = ""
+        for i, band in enumerate(bands):
+            if judged >= float(band["ratio"]) * limit.value:
+                if runs[i] is None and fresh:
+                    runs[i] = t
+            elif fresh:
+                runs[i] = None
+            start = runs[i]
+            if start is None:
+                continue
+            lasted = t - start + PERIOD_SECONDS.get(period, 0)
+            if lasted >= float(band.get("minutes", 0)) * 60:
+                severity = str(band["severity"])
+                if not found or SEVERITY_ORDER.index(severity) < SEVERITY_ORDER.index(found):
+                    found = severity
+        return found
 
     def flag_run(self, r: StreamReading, state: SeriesState) -> None:
         setting = self.rule("monitoring.flag_run")

@@ -297,8 +297,9 @@ class Alarm(models.Model):
     """A judgement on a point's data, for a person to act on (ThingsBoard's alarm model).
 
     One open alarm per (point, factor, kind): a repeat of the same condition counts an
-    occurrence and updates the last time and worst value instead of adding a row. The
-    enterprise and region are copied in so that lists scope and filter without joins.
+    occurrence and updates the last time and worst value instead of adding a row, and a
+    raise soon after it cleared reopens it (``alarms._recently_cleared``). The enterprise
+    and region are copied in so that lists scope and filter without joins.
     """
 
     SCOPE_ENTERPRISE = "enterprise"
@@ -321,6 +322,9 @@ class Alarm(models.Model):
     limit_value = models.FloatField(_("限值"), null=True)
     rule = models.CharField(_("规则"), max_length=64)
     evidence = models.JSONField(_("依据"), default=dict)
+    # the data times counted (the last 200), to recognise a resend: bookkeeping of the
+    # engine, kept apart from the evidence a regulator reads
+    counted_times = models.JSONField(_("已计入的数据时间"), default=list, blank=True)
     raised_at = models.DateTimeField(_("产生时间"), auto_now_add=True, db_index=True)
     cleared_at = models.DateTimeField(_("消除时间"), null=True, blank=True)
     explanation_status = models.CharField(

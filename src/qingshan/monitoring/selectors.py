@@ -22,7 +22,7 @@ from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict, scope_q
-from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, PointStatus
+from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, PointStatus, Severity
 from qingshan.monitoring.context import china_date
 from qingshan.monitoring.dead_letters import region_expression
 from qingshan.monitoring.models import (
@@ -77,6 +77,14 @@ def device_status_summary(*, user: User | AnonymousUser) -> dict[str, int]:
     found = {k: int(v or 0) for k, v in totals.items()}
     found["refused_senders"] = refused_sender_list(user=user).count()
     return found
+
+
+def device_online_counts(*, user: User | AnonymousUser) -> dict[str, int]:
+    """The data loggers in use in the user's scope (registered at an enterprise, not
+    retired, enabled) and how many of them the gateway has connected now."""
+    qs = registry.device_list(user=user).filter(is_active=True)
+    totals = qs.aggregate(devices=Count("pk"), online=Count("pk", filter=Q(state__connected=True)))
+    return {k: int(v or 0) for k, v in totals.items()}
 
 
 def refused_sender_list(
@@ -205,6 +213,16 @@ def alarm_counts(*, user: User | AnonymousUser) -> dict[str, int]:
     return {k: int(v or 0) for k, v in totals.items()}
 
 
+def alarm_severity_counts(alarms: QuerySet[Alarm]) -> dict[str, int]:
+    """How many of ``alarms`` (an ``alarm_list``) there are of each severity, every
+    severity present (0 when none), in the order of the severity choices."""
+    counts = dict.fromkeys(Severity.values, 0)
+    rows = alarms.prefetch_related(None).order_by().values("severity").annotate(n=Count("pk"))
+    for row in rows:
+        counts[row["severity"]] = counts.get(row["severity"], 0) + row["n"]
+    return counts
+
+
 # --- declarations -----------------------------------------------------------------------
 
 
@@ -253,6 +271,7 @@ def declaration_get(*, user: User | AnonymousUser, pk: int) -> AnomalyDeclaratio
 # which state an open alarm of each kind puts its point in (worst wins, PointStatus order)
 KIND_STATUS = {
     AlarmKind.EXCEEDANCE: PointStatus.EXCEEDING,
+    AlarmKind.RTD_EXCEEDANCE: PointStatus.WARNING,  # the law judges hourly values
     AlarmKind.OFFLINE: PointStatus.OFFLINE,
     AlarmKind.MISSING: PointStatus.OFFLINE,
     AlarmKind.STUCK: PointStatus.FAULT,

@@ -132,6 +132,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "markers": markers,
         "tile_url": getattr(settings, "QINGSHAN_MAP_TILE_URL", ""),
         "regions": region_labels({s.enterprise.region_code for s in states}),
+        # the alarm list's own count, so that the two pages agree (issue 17)
+        "open_alarms": selectors.alarm_counts(user=user)["active"],
     }
     return render(request, "monitoring/overview.html", context)
 

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict
+from qingshan.permits.choices import PermitStatus
 from qingshan.permits.models import Permit, PermitLimit
 from qingshan.registry.history import dependents_register, history_check_register
 
@@ -36,6 +37,19 @@ def permit_list(
     if region_code:
         qs = qs.filter(enterprise__region_code__startswith=region_code)
     return qs.order_by("-valid_from", "number", "pk")
+
+
+def permits_expiring(
+    qs: QuerySet[Permit], *, within_days: int, today: dt.date | None = None
+) -> QuerySet[Permit]:
+    """The valid permits of ``qs`` whose validity ends within ``within_days`` of today
+    (today included), the soonest first: the home page counts them, the list shows them."""
+    today = today or timezone.localdate()
+    return qs.filter(
+        status=PermitStatus.VALID,
+        valid_to__gte=today,
+        valid_to__lte=today + dt.timedelta(days=within_days),
+    ).order_by("valid_to", "number", "pk")
 
 
 def permit_get(*, user: User | AnonymousUser, pk: int) -> Permit:

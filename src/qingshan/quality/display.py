@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from qingshan.core.spreadsheet import SafeCsvWriter
 from qingshan.quality.standards import CHINA_TZ, aqi_standard_by_code, aqi_standard_for
-from qingshan.quality.water_standards import METHOD_2011, WaterClass
+from qingshan.quality.water_standards import GB3838_2002, METHOD_2011, WaterClass
 
 SLOT_LABELS = {
     "SO2": "SO₂",
@@ -87,6 +87,21 @@ def water_class(value: int | None) -> dict[str, Any]:
         "ink": _ink(status.rgb),
         "status": status.word_en if english() else status.word,
     }
+
+
+def main_pollutant_words(stored: str) -> str:
+    """``cod(0.55);nh3n(0.43)`` as a reader says it: 化学需氧量（0.55）、氨氮（0.43）.
+
+    The stored form (and the CSV) keeps the indicator codes of GB 3838; the page names
+    the indicators, with the multiple of the class Ⅲ limit in brackets.
+    """
+    names = {i.code: (i.name_en if english() else i.name_zh) for i in GB3838_2002.items}
+    words = []
+    for part in filter(None, stored.split(";")):
+        code, _sep, rest = part.partition("(")
+        name = names.get(code, code)
+        words.append(f"{name}（{rest.rstrip(')')}）" if rest else name)
+    return "、".join(words)
 
 
 def hour_label(data_time: dt.datetime) -> dt.datetime:

@@ -21,7 +21,13 @@ from qingshan.core.models import User
 from qingshan.core.permissions import PermissionDenied, can_edit_region
 from qingshan.quality import imports, selectors, services
 from qingshan.quality.choices import DataKind, HeldStatus
-from qingshan.quality.display import aqi_band, hour_label, pollutant_names, water_class
+from qingshan.quality.display import (
+    aqi_band,
+    hour_label,
+    main_pollutant_words,
+    pollutant_names,
+    water_class,
+)
 from qingshan.quality.factors import AIR_BY_CODE, WATER_BY_CODE, to_core
 from qingshan.quality.forms import (
     DiscardForm,
@@ -148,9 +154,10 @@ def _detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         ]  # fmt: skip
     else:
         context["days"] = [
-            {"day": d, "cls": water_class(d.water_class)}
+            {"day": d, "cls": water_class(d.water_class),
+             "main": main_pollutant_words(d.main_pollutants)}
             for d in selectors.section_days(user=user, section_id=pk)[:31]
-        ]
+        ]  # fmt: skip
     return render(request, "quality/site_detail.html", context)
 
 

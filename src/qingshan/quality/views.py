@@ -26,6 +26,7 @@ from qingshan.quality.display import (
     csv_response,
     english,
     hour_label,
+    main_pollutant_words,
     pollutant_names,
     water_class,
 )
@@ -35,6 +36,10 @@ from qingshan.web.helpers import region_labels
 
 PUBLIC = AnonymousUser()  # public pages see what the public sees, whoever is logged in
 AIR_COLUMNS = ("pm25", "pm10", "o3", "no2", "so2", "co")
+
+
+# every class a section can have, Ⅰ to 劣Ⅴ: the legend names each one the map can show
+WATER_CLASSES = (1, 2, 3, 4, 5, 6)
 
 
 def today() -> dt.date:
@@ -91,7 +96,7 @@ def _number(value: Any) -> str:
 def latest_rows() -> list[dict[str, Any]]:
     stations = selectors.station_list(user=PUBLIC)
     latest = selectors.latest_hours(stations)
-    regions = region_labels(s.region_code for s in stations)
+    regions = region_labels((s.region_code for s in stations), with_codes=False)
     rows = []
     for station in stations:
         hour = latest.get(station.pk)
@@ -160,6 +165,7 @@ def air(request: HttpRequest) -> HttpResponse:
             "ink": r["band"]["ink"],
             "primary": r["primary"],
             "time": r["label"].strftime("%m-%d %H:%M") if r["label"] else "",
+            "rank": r["band"]["level"],  # the worse the air, the higher on the map
         }
         for r in rows
     ]
@@ -203,7 +209,7 @@ def _ranking_row(area: reports.AreaPeriod, labels: dict[str, str]) -> dict[str, 
 def ranking(request: HttpRequest) -> HttpResponse:
     kind, start, end, title = _period(request)
     counties, city = reports.county_ranking(start, end)
-    labels = region_labels([c.region_code for c in counties] + [city.region_code])
+    labels = region_labels([c.region_code for c in counties] + [city.region_code], with_codes=False)
     rows = [_ranking_row(c, labels) for c in counties]
     if _wants_csv(request):
         return csv_response(
@@ -280,7 +286,7 @@ def water(request: HttpRequest) -> HttpResponse:
     sections = selectors.section_list(user=PUBLIC)
     latest = selectors.latest_water_days(sections)
     periods = {p.section.pk: p for p in reports.water_period(first, end)}
-    regions = region_labels(s.region_code for s in sections)
+    regions = region_labels((s.region_code for s in sections), with_codes=False)
     rows: list[dict[str, Any]] = []
     for section in sections:
         day = latest.get(section.pk)
@@ -295,6 +301,7 @@ def water(request: HttpRequest) -> HttpResponse:
                 "target": ROMAN[section.target_class],
                 "meets": period.meets_target if period else None,
                 "main": day.main_pollutants if day else "",
+                "main_words": main_pollutant_words(day.main_pollutants if day else ""),
             }
         )
     shares = reports.water_shares(list(periods.values()))
@@ -350,6 +357,8 @@ def water(request: HttpRequest) -> HttpResponse:
             "colour": r["latest"]["colour"],
             "ink": r["latest"]["ink"],
             "day": f"{r['day'].day:%m-%d}" if r["day"] else "",
+            "rank": r["latest"]["value"]
+            or 0,  # a polluted section is never hidden under a clean one
         }
         for r in rows
     ]
@@ -359,7 +368,7 @@ def water(request: HttpRequest) -> HttpResponse:
         "shares": shares,
         "month_value": f"{first:%Y-%m}",
         "month": first,
-        "legend": [water_class(c) for c in (1, 3, 4, 5, 6)],
+        "legend": [water_class(c) for c in WATER_CLASSES],
         "items": {i.code: (i.name_en if english() else i.name_zh) for i in GB3838_2002.items},
         **_map_context(),
     }
@@ -386,7 +395,7 @@ def report(request: HttpRequest) -> HttpResponse:
     rows = reports.published_days(start, end)
     city = reports.summarise("", rows)
     counties, _city = reports.county_ranking(start, end)
-    labels = region_labels(c.region_code for c in counties)
+    labels = region_labels((c.region_code for c in counties), with_codes=False)
     water_rows = reports.water_period(start, end)
     shares = reports.water_shares(water_rows)
     if _wants_csv(request):

@@ -1,9 +1,11 @@
 """The printable supervision order (督办单) as PDF, with fpdf2 and an embedded CJK font.
 
 fpdf2 is pure Python (with fontTools, which it uses to subset the font): no system
-library, no browser. The font is Noto Sans CJK SC from Debian's fonts-noto-cjk (a
-TrueType collection whose Simplified Chinese face is picked by name), or the file named
-by QINGSHAN_CJK_FONT. docs/adr/0010-pdf-with-fpdf2.md says why.
+library, no browser. The font is, in this order: the file named by QINGSHAN_CJK_FONT;
+Noto Sans SC, which `make setup` vendors from npm into the web app's static files (so a
+fresh machine needs no system font); a system font found in QINGSHAN_FONT_DIRS (default:
+where Debian's fonts-noto-cjk and others put them; a collection's Simplified Chinese face
+is picked by name). docs/adr/0010-pdf-with-fpdf2.md says why.
 """
 
 from __future__ import annotations
@@ -18,18 +20,26 @@ from django.utils import timezone
 
 from qingshan.supervision.models import CaseEvent, SupervisionCase
 
-CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+# scripts/vendor_assets.py copies it there at set-up time
+VENDORED = "vendor/noto-sans-sc/NotoSansSC-Regular.ttf"
+SYSTEM_DIRS = (
+    "/usr/share/fonts/opentype/noto",
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/noto-cjk",
+    "/usr/share/fonts/google-noto-cjk",
+    "/usr/share/fonts/truetype/wqy",
+    "/usr/share/fonts/truetype/droid",
+)
+SYSTEM_FILES = (
+    "NotoSansCJK-Regular.ttc",
+    "NotoSerifCJK-Regular.ttc",
+    "wqy-zenhei.ttc",
+    "DroidSansFallbackFull.ttf",
 )
 
 
 class FontMissing(RuntimeError):
-    """No font with Chinese glyphs was found: install fonts-noto-cjk or set QINGSHAN_CJK_FONT."""
+    """No font with Chinese glyphs was found: run `make setup` (it vendors Noto Sans SC)."""
 
 
 @dataclass(frozen=True)
@@ -38,13 +48,29 @@ class CjkFont:
     index: int
 
 
+def candidates() -> list[str]:
+    """Font files to try, best first."""
+    from django.contrib.staticfiles import finders
+
+    configured = os.environ.get("QINGSHAN_CJK_FONT", "")
+    vendored = finders.find(VENDORED)
+    dirs = os.environ.get("QINGSHAN_FONT_DIRS")
+    system = dirs.split(os.pathsep) if dirs is not None else SYSTEM_DIRS
+    return [
+        *([configured] if configured else []),
+        *([str(vendored)] if isinstance(vendored, str) else []),
+        *(str(Path(d) / name) for name in SYSTEM_FILES for d in system if d),
+    ]
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> CjkFont:
-    configured = os.environ.get("QINGSHAN_CJK_FONT", "")
-    for path in ([configured] if configured else []) + list(CANDIDATES):
-        if path and Path(path).is_file():
+    for path in candidates():
+        if Path(path).is_file():
             return CjkFont(path, _sc_index(path))
-    raise FontMissing("no CJK font found: apt-get install fonts-noto-cjk, or set QINGSHAN_CJK_FONT")
+    raise FontMissing(
+        "no CJK font found: run `make setup` (it vendors Noto Sans SC), or set QINGSHAN_CJK_FONT"
+    )
 
 
 def _sc_index(path: str) -> int:

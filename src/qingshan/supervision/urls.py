@@ -6,6 +6,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.case_list, name="case-list"),
     path("new/", views.case_new, name="case-new"),
+    path("open/", views.case_open, name="case-open"),
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/act/", views.case_act, name="case-act"),
     path("<int:pk>/order.pdf", views.case_order_pdf, name="case-order"),

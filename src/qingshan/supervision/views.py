@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,8 @@ from qingshan.core.choices import Role
 from qingshan.core.permissions import PermissionDenied
 from qingshan.supervision import pdf, selectors, services
 from qingshan.supervision.choices import CaseAction, CaseRole, CaseState
-from qingshan.supervision.forms import ActionForm, CaseFilter
+from qingshan.supervision.deadlines import deadline_for
+from qingshan.supervision.forms import ActionForm, CaseFilter, CaseOpenForm
 from qingshan.supervision.models import CaseAttachment, SupervisionCase
 from qingshan.supervision.roles import case_role
 from qingshan.supervision.workflow import transition_for
@@ -70,7 +72,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "regions": region_labels({c.region_code for c in page}),
         "unread": selectors.unread_count(user=user),
         "is_enterprise": user.role == Role.ENTERPRISE,
-        "can_open": user.is_bureau_admin or user.role == Role.REGULATOR,
+        "can_open": _may_open(user),
     }
     return render(request, "supervision/case_list.html", context)
 
@@ -218,11 +220,17 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, _detail_context(request, case, form), status=422)
 
 
+def _may_open(user: Any) -> bool:
+    """Who opens cases: the bureau's administrators and regulators (the services check
+    their jurisdiction over the enterprise again)."""
+    return bool(user.is_bureau_admin or user.role == Role.REGULATOR)
+
+
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
     """Alarms in the user's scope without a case, each with a button to open one."""
     user = current_user(request)
-    if not (user.is_bureau_admin or user.role == Role.REGULATOR):
+    if not _may_open(user):
         raise Forbidden
     if request.method == "POST":
         alarm_id = request.POST.get("alarm", "")
@@ -244,6 +252,52 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/case_new.html", {"alarms": alarms})
 
 
+def _case_open(user: Any, form: CaseOpenForm) -> SupervisionCase:
+    """The services the API's ``POST /cases`` calls, with the same checks and audit."""
+    data = form.cleaned_data
+    if data.get("alarm") is not None:
+        return services.case_open_from_alarm(
+            user=user, alarm=data["alarm"], comment=(data.get("description") or "").strip()
+        )
+    return services.case_open_manual(
+        user=user,
+        enterprise=data["enterprise"],
+        title=data["title"],
+        description=form.manual_description(),
+        severity=data["severity"],
+    )
+
+
+@login_required
+def case_open(request: HttpRequest) -> HttpResponse:
+    """The regulator's new-case form: an enterprise in scope, what was found, and
+    optionally its point, factor or alarm. A GET with ``enterprise`` (the form itself,
+    when the enterprise changes) shows that enterprise's points, factors and alarms."""
+    user = current_user(request)
+    if not _may_open(user):
+        raise Forbidden
+    status = 200
+    if request.method == "POST":
+        form = CaseOpenForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                case = _case_open(user, form)
+            except PermissionDenied as exc:
+                raise Forbidden(str(exc)) from exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已立案 %(number)s") % {"number": case.number})
+                return redirect("supervision:case", pk=case.pk)
+        status = 422
+    else:
+        form = CaseOpenForm(user=user, initial=request.GET.dict())
+    region = form.chosen.region_code if form.chosen else user.region_code
+    pending = deadline_for(CaseState.PENDING, region_code=region, start=timezone.now())
+    context = {"form": form, "pending_deadline": pending}
+    return render(request, "supervision/case_open.html", context, status=status)
+
+
 @login_required
 def case_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_or_404(selectors.case_get, user=current_user(request), pk=pk)
@@ -252,8 +306,9 @@ def case_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notes = selectors.order_notes(user=current_user(request), case=case)
     try:
         body = pdf.supervision_order(case, unit_names=names, notes=notes)
-    except pdf.FontMissing as exc:
-        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    except pdf.FontMissing:  # the page says what to run (make setup vendors the font)
+        context = {"case": case}
+        return render(request, "supervision/order_unavailable.html", context, status=503)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
     return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qingshan.core.models import Region, User
+from qingshan.supervision import selectors as supervision
 from qingshan.web.helpers import english
 
 # (url name, label, icon, roles allowed; None = every logged-in user, group or "")
@@ -107,6 +110,12 @@ def jurisdiction_label(user: User) -> str:
     return region.name_en if english() and region.name_en else region.name
 
 
+def unread_notifications(user: User) -> Callable[[], int]:
+    """The badge on the inbox link: one query, made when a page shows the badge (a
+    template calls it; an htmx fragment without the navigation never does), then kept."""
+    return functools.cache(lambda: supervision.unread_count(user=user))
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not isinstance(user, User):
@@ -116,4 +125,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "menu": menu_for(request, user),
         "user_role": role_label,
         "user_jurisdiction": jurisdiction_label(user),
+        "unread_notifications": unread_notifications(user),
     }

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qingshan.core.models import User
 from qingshan.permits.choices import PermitClass, PermitStatus
-from qingshan.permits.selectors import permit_list
+from qingshan.permits.selectors import permit_list, permits_expiring
 from qingshan.registry import selectors as registry
 from qingshan.registry.choices import RecordState
 from qingshan.web.forms import StyledForm
@@ -119,6 +119,16 @@ class DeviceFilter(FilterForm):
         return qs
 
 
+# the windows the permit list offers for "valid, and running out within N days"; the
+# home page's count links to one of them, so the list shows every permit it counted
+EXPIRING_WITHIN_DAYS = (30, 90, 180)
+
+
+def expiring_choices() -> list[tuple[str, Any]]:
+    days = [(str(n), _("%(days)s 天内到期") % {"days": n}) for n in EXPIRING_WITHIN_DAYS]
+    return [("", _("全部")), *days]
+
+
 class PermitFilter(FilterForm):
     search_hint = _("许可证编号或排污单位名称")
     permit_class = forms.ChoiceField(
@@ -127,13 +137,17 @@ class PermitFilter(FilterForm):
     status = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部")), *PermitStatus.choices], required=False
     )
+    expiring = forms.ChoiceField(label=_("到期"), choices=expiring_choices, required=False)
 
     def apply(self, user: User) -> QuerySet[Any]:
         v = self.values()
-        return permit_list(
+        qs = permit_list(
             user=user,
             q=v.get("q", "").strip(),
             permit_class=v.get("permit_class", ""),
             status=v.get("status", ""),
             region_code=v.get("region", ""),
         )
+        if v.get("expiring"):
+            qs = permits_expiring(qs, within_days=int(v["expiring"]))
+        return qs

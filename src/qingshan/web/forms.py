@@ -20,6 +20,7 @@ from qingshan.core.permissions import can_edit_region
 from qingshan.core.validators import date_in_range, validate_plain_text
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
+from qingshan.web import constraints
 from qingshan.web.helpers import factor_choices
 
 
@@ -65,6 +66,12 @@ class StyledForm:
             if check not in field.validators:
                 field.validators.append(check)
         super().full_clean()  # type: ignore[misc]
+        self._readable_errors()
+
+    def _readable_errors(self) -> None:
+        # a check constraint's default message names the constraint, not the rule
+        for errors in (getattr(self, "_errors", None) or {}).values():
+            errors.data = [constraints.readable(message) for message in errors]
 
 
 class DateInput(forms.DateInput):

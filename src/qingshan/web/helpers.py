@@ -79,14 +79,17 @@ def call_service(form: forms.BaseForm, save: Callable[[], T]) -> T | None:
     return None
 
 
-def region_labels(codes: Iterable[str]) -> dict[str, str]:
-    """Region code → "柯桥区（330603）" where the region table knows the code, else the code."""
+def region_labels(codes: Iterable[str], *, with_codes: bool = True) -> dict[str, str]:
+    """Region code → "柯桥区（330603）" where the region table knows the code, else the code;
+    without ``with_codes`` the name alone (the public pages: a citizen knows no codes)."""
     codes = set(codes)
     in_english = english()
     labels = dict.fromkeys(codes, "")
     for region in Region.objects.filter(code__in=codes):
         name = region.name_en if in_english and region.name_en else region.name
         labels[region.code] = name
+    if not with_codes:
+        return {code: name or code for code, name in labels.items()}
     return {
         code: (f"{name} ({code})" if in_english else f"{name}（{code}）") if name else code
         for code, name in labels.items()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
-from qingshan.web.views import enterprises, home, permits, records
+from qingshan.web.views import enterprises, home, permits, records, search
 
 
 def records_retirement(prefix: str, kind: str) -> list[URLPattern]:
@@ -17,6 +17,7 @@ def records_retirement(prefix: str, kind: str) -> list[URLPattern]:
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("search/", search.search, name="search"),
     path(
         "login/",
         auth_views.LoginView.as_view(

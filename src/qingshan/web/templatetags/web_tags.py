@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from qingshan.permits.choices import PermitStatus
 from qingshan.web.helpers import factor_label
+from qingshan.web.history import person as person_words
 
 register = template.Library()
 
@@ -20,6 +21,22 @@ register = template.Library()
 def factor_name(code: str) -> str:
     """The factor's name and code, e.g. 二氧化硫（a21026）, in the page's language."""
     return factor_label(str(code))
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A user as the pages name people: display name and role, never the login name."""
+    return person_words(user) if user else "—"
+
+
+@register.filter
+def point_label(point: Any) -> str:
+    """A monitoring point with its outlet's code once: "DA001 锅炉出口", also when the
+    point's name already begins with the code (the demo's "DA001 锅炉排放口在线监测点")."""
+    outlet = getattr(point, "outlet", None)
+    if outlet is None or str(point.name).startswith(outlet.code):
+        return str(point.name)
+    return f"{outlet.code} {point.name}"
 
 
 @register.filter

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qingshan.demo.geography import CITY
+from qingshan.demo.history import Progress
 from qingshan.demo.loader import LABELS, DemoError, LoadReport, load_city
 from qingshan.demo.text import pad
 
@@ -31,11 +32,19 @@ class Command(BaseCommand):
             action="store_true",
             help="delete the loaded demo city and demo accounts first",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="without the 90 days of monitoring history (loaded partly now, partly "
+            "by the worker)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
-            report = load_city(seed=options["seed"], reset=options["reset"])
+            report = load_city(
+                seed=options["seed"], reset=options["reset"], history=not options["no_history"]
+            )
         except DemoError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(summary(report, time.perf_counter() - started))
@@ -53,4 +62,22 @@ def summary(report: LoadReport, seconds: float) -> str:
         created, total = report.created[key], report.totals[key]
         lines.append(f"  {pad(label, 18)}新建 {created:>5} / 共 {total:>5}")
     lines.append(f"用时 {seconds:.1f} 秒；数采仪清单（含密码，仅本人可读）：{report.devices_csv}")
+    if report.history is not None:
+        lines.append(history_line(report.history))
     return "\n".join(lines)
+
+
+def history_line(progress: Progress) -> str:
+    """What of the monitoring history is there, and what the worker still loads."""
+    done = (
+        f"监测历史数据：已加载最近 {progress.days_loaded} 天的小时、日数据"
+        f"（{progress.seconds:.1f} 秒）"
+    )
+    if progress.complete:
+        return f"{done}，共 {progress.days} 天。"
+    return (
+        f"{done}；其余 {progress.days - progress.days_loaded} 天（及 7 天分钟数据）由后台任务 "
+        f"demo.history 在演示运行时继续加载，约需几分钟，页面现在即可使用。\n"
+        f"  Monitoring history: {progress.days_loaded} of {progress.days} days loaded; "
+        "the worker loads the rest in the background while the demo runs."
+    )

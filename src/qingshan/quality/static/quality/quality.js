@@ -26,7 +26,11 @@
         iconSize: [34, 28],
         iconAnchor: [17, 14],
       });
-      var marker = L.marker([m.lat, m.lon], { icon: icon, title: m.name, keyboard: true });
+      // Leaflet stacks markers by latitude; a worse one (higher rank) goes on top instead,
+      // so a red exceedance is never drawn under a green neighbour
+      var marker = L.marker([m.lat, m.lon], {
+        icon: icon, title: m.name, keyboard: true, zIndexOffset: (m.rank || 0) * 1000,
+      });
       marker.bindPopup(m.popup || ("<strong>" + m.name + "</strong>"));
       marker.addTo(map);
       bounds.push([m.lat, m.lon]);

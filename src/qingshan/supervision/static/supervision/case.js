@@ -12,7 +12,8 @@
   var series = document.getElementById("qs-series");
   if (series) {
     var data = JSON.parse(series.textContent);
-    var lines = [{ type: "line", name: data.factor, showSymbol: false, data: data.points,
+    // a few daily values: each one marked, or a lone value would not show at all
+    var lines = [{ type: "line", name: data.factor, showSymbol: data.points.length <= 60, data: data.points,
       markArea: { itemStyle: { color: "rgba(220,53,69,0.08)" },
         data: [[{ xAxis: data.first_at_local }, { xAxis: data.last_at_local }]] } }];
     if (data.limit !== null) {
