@@ -98,12 +98,16 @@
     }
     return lines;
   };
-  // a table cell squeezed to a glyph or two a line ("判/定/依/据")
+  // a table cell squeezed to a glyph or two a line ("判/定/依/据"): it wraps, and its
+  // content box holds under three glyphs of its font (a badge, a link and a duration
+  // stacked on purpose, each on a line of its own, are not squeezed)
   for (const cell of document.querySelectorAll("th, td")) {
     const text = cell.innerText.trim();
     if ([...text].length < 3 || !shown(cell) || cell.querySelector("input, select, textarea")) continue;
+    const style = getComputedStyle(cell);
+    const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const lines = lineCount(cell);
-    if (lines >= 3 && [...text.replace(/\s+/g, "")].length <= 2 * lines) {
+    if (lines >= 2 && inner < 3 * parseFloat(style.fontSize)) {
       problems.push(`squeezed text: ${cell.tagName.toLowerCase()} "${text.replace(/\s+/g, "").slice(0, 16)}" on ${lines} lines`);
     }
   }

@@ -84,3 +84,45 @@ def test_a_ph_over_its_range_is_not_so_many_times_the_limit(users, client_as, ma
     assert "13.8 无量纲（许可范围 6–9）" in listed
     page = client.get(reverse("monitoring:alarm", args=[alarm.pk])).content.decode()
     assert "倍" not in _facts(page) and "6–9" in _facts(page)
+
+
+def test_the_outlet_code_is_said_once(users, client_as, make_alarm):
+    """The demo names points after their outlet ("DW001 废水总排放口在线监测点"): the pages
+    do not put the code in front of it again ("DW001 DW001 …")."""
+    site = users["keqiao"]
+    point, code = site["point"], site["point"].outlet.code
+    point.name = f"{code} 废水总排放口在线监测点"
+    point.save(update_fields=["name"])
+    alarm = make_alarm(site)
+    client = client_as(users["county"])
+    for url in (
+        reverse("monitoring:alarm", args=[alarm.pk]),
+        reverse("monitoring:point", args=[point.pk]),
+        reverse("monitoring:overview"),
+        reverse("monitoring:gateway-status"),
+    ):
+        html = client.get(url).content.decode()
+        assert f"{code} {code}" not in html, url
+    assert (
+        f"{code} 废水总排放口在线监测点"
+        in client.get(reverse("monitoring:alarm", args=[alarm.pk])).content.decode()
+    )
+
+
+def test_the_list_line_of_an_early_warning_without_its_line_has_no_blank(
+    users, client_as, make_alarm
+):
+    alarm = make_alarm(users["keqiao"], kind="early_warning", severity="warning", worst_value=30.0)
+    html = client_as(users["county"]).get(reverse("monitoring:alarm-list")).content.decode()
+    assert "30 mg/m3（限值 35）" in html or "30（限值 35）" in html
+    assert "预警线 —" not in html
+    assert f'href="/monitoring/alarms/{alarm.pk}/"' in html
+
+
+def test_a_link_naming_only_the_kind_shows_no_error(users, client_as):
+    point = users["keqiao"]["point"]
+    url = reverse("monitoring:point", args=[point.pk])
+    html = client_as(users["county"]).get(url, {"kind": "day"}).content.decode()
+    assert "is-invalid" not in html and "这个字段是必填项" not in html
+    assert 'id="kind-day" value="day" autocomplete="off" onchange' not in html  # …is checked
+    assert 'id="kind-day" value="day" autocomplete="off" checked' in html

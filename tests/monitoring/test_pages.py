@@ -223,3 +223,21 @@ def test_an_alarm_under_a_lower_limit_names_the_lower_limit(users, client_as, ma
     above = make_alarm(users["keqiao"])
     page = client_as(users["county"]).get(reverse("monitoring:alarm", args=[above.pk]))
     assert "52.5（限值 35，为限值的 1.5 倍）" in page.content.decode()
+
+
+def test_the_map_draws_the_worst_points_last(users, client_as, make_alarm):
+    """Markers are drawn in order: an exceedance on top of its green neighbours, never under."""
+    import json
+
+    for site, (lat, lng) in (
+        (users["keqiao"], (30.08, 120.49)),
+        (users["shangyu"], (30.08, 120.49)),
+    ):
+        site["enterprise"].latitude, site["enterprise"].longitude = lat, lng
+        site["enterprise"].save(update_fields=["latitude", "longitude"])
+        DeviceState.objects.create(device=site["device"], connected=True)
+    make_alarm(users["keqiao"])  # the first point: listed first, worst first
+    page = client_as(users["regulator"]).get(reverse("monitoring:overview")).content.decode()
+    payload = page.split('id="overview-markers" type="application/json">')[1].split("</script>")[0]
+    markers = json.loads(payload)
+    assert [m["status"] for m in markers] == ["正常", "超标"]

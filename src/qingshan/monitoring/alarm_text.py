@@ -120,6 +120,11 @@ def brief(alarm: Alarm) -> str:
     """The alarm's numbers in one line for the list."""
     ev = alarm.evidence or {}
     unit = str(ev.get("unit") or "")
+    if alarm.kind == AlarmKind.EARLY_WARNING and ev.get("threshold") is None:
+        return _("%(value)s（限值 %(limit)s）") % {  # raised before the line was recorded
+            "value": _with_unit(alarm.worst_value, unit),
+            "limit": number(alarm.limit_value),
+        }
     if alarm.kind == AlarmKind.EARLY_WARNING:
         return _("%(value)s（预警线 %(threshold)s，限值 %(limit)s）") % {
             "value": _with_unit(alarm.worst_value, unit),

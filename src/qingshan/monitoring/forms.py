@@ -45,7 +45,7 @@ class OverviewFilter(FilterForm):
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data, user=user)
-        self.fields["factor"].choices = factor_choices()  # type: ignore[attr-defined]
+        self.fields["factor"].choices = factor_choices(_("全部"))  # type: ignore[attr-defined]
 
 
 class AlarmFilter(FilterForm):
@@ -64,7 +64,7 @@ class AlarmFilter(FilterForm):
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data, user=user)
-        self.fields["factor"].choices = factor_choices()  # type: ignore[attr-defined]
+        self.fields["factor"].choices = factor_choices(_("全部"))  # type: ignore[attr-defined]
 
 
 class DeclarationFilter(FilterForm):
@@ -78,8 +78,12 @@ class DeclarationFilter(FilterForm):
 class SeriesForm(StyledForm, forms.Form):
     """What the point page's chart shows: a factor, a kind of data and a period."""
 
-    factor = forms.ChoiceField(label=pgettext_lazy("one", "监测因子"))
-    kind = forms.ChoiceField(label=_("数据类型"), choices=KIND_CHOICES, initial="hour")
+    # neither is required: a link that names only one ("?kind=day") shows the point's first
+    # factor or hourly data, with no error on the field it left out
+    factor = forms.ChoiceField(label=pgettext_lazy("one", "监测因子"), required=False)
+    kind = forms.ChoiceField(
+        label=_("数据类型"), choices=KIND_CHOICES, initial="hour", required=False
+    )
     start = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
     end = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
 

@@ -30,6 +30,8 @@ from qingshan.web.filters import YES_NO, FilterForm, yes_no
 from qingshan.web.helpers import add_service_errors, get_or_404, paginate, region_labels
 from qingshan.web.views.common import current_user
 
+WORST_FIRST = list(PointStatus.values)  # PointStatus is declared worst first
+
 
 class DeviceStatusFilter(FilterForm):
     search_hint = _("MN 或排污单位名称")
@@ -122,7 +124,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "status": str(PointStatus(s.status).label),
             "url": reverse("monitoring:point", args=[s.point.pk]),
         }
-        for s in states
+        # drawn in this order, the worst last: a red exceedance on top of a green neighbour
+        for s in sorted(states, key=lambda s: -WORST_FIRST.index(s.status))
         if s.enterprise.latitude is not None and s.enterprise.longitude is not None
     ]
     context: dict[str, Any] = {

@@ -132,6 +132,7 @@ class ActionForm(StyledForm, forms.Form):
                 label=_("执法人员"),
                 queryset=inspectors if inspectors is not None else User.objects.none(),
                 required=False,
+                empty_label=_("暂不指定（由承办单位安排）"),
             )
         if action in DEADLINE_SETTABLE:
             self.fields["deadline"] = forms.DateTimeField(

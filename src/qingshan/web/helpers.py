@@ -112,10 +112,11 @@ def factor_label(code: str) -> str:
 MEDIA = (("air", _("废气")), ("water", _("废水")))
 
 
-def factor_choices() -> list[tuple[str, Any]]:
-    """Pollutant codes for a select, grouped into air and water (HJ 212 Appendix B)."""
+def factor_choices(empty: Any = "---------") -> list[tuple[str, Any]]:
+    """Pollutant codes for a select, grouped into air and water (HJ 212 Appendix B);
+    ``empty`` labels no choice (a filter's 全部)."""
     catalogue = factor_catalogue()
-    groups: list[tuple[str, Any]] = [("", "---------")]
+    groups: list[tuple[str, Any]] = [("", empty)]
     for medium, label in MEDIA:
         codes = sorted(c for c, f in catalogue.items() if getattr(f, "medium", "") == medium)
         groups.append((str(label), [(code, factor_label(code)) for code in codes]))

@@ -33,6 +33,8 @@ def person(user: Any) -> str:
 def point_label(point: Any) -> str:
     """A monitoring point with its outlet's code once: "DA001 锅炉出口", also when the
     point's name already begins with the code (the demo's "DA001 锅炉排放口在线监测点")."""
+    if point is None:
+        return ""
     outlet = getattr(point, "outlet", None)
     if outlet is None or str(point.name).startswith(outlet.code):
         return str(point.name)
