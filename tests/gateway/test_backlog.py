@@ -14,6 +14,7 @@ from qingshan.gateway.server import Gateway
 from qingshan.gateway.sink import MemorySink
 from tests.gateway.helpers import Logger, upload
 from tests.gateway.test_server import DEVICES, MN
+from tests.helpers import eventually_async
 
 CONFIG = GatewayConfig(
     port=0, metrics_port=None, commit_interval=0.005, max_unjudged=100, backlog_interval=0.02
@@ -40,12 +41,18 @@ def test_reading_pauses_while_the_stream_is_behind_and_resumes_after(loop):
         sink = MemorySink(DEVICES)
         sink.unjudged = 500  # the worker is 500 packets behind: more than 100
         gateway = await _gateway(sink)
-        await asyncio.sleep(0.1)
-        assert gateway.holds == {"unjudged"}
+        await eventually_async(
+            lambda: gateway.holds == {"unjudged"}, what="the gateway to hold for the backlog"
+        )
         logger = await Logger.connect(gateway.bound_port)
         await logger.send(upload(MN, qn="20261122100000001"))
-        await asyncio.sleep(0.3)
-        assert sink.packets == [] and logger.answers == []  # not read, so not taken
+        # the upload is read and waits for its turn ...
+        await eventually_async(
+            lambda: gateway.stats()["waiting"] == 1, what="the upload read and waiting"
+        )
+        # ... and is not taken: give a gateway that took it the time to answer
+        await asyncio.sleep(0.1)
+        assert gateway.pending == 0 and sink.packets == [] and logger.answers == []
         sink.unjudged = 40  # caught up to under half the limit
         answer = await logger.answer()
         assert answer.qn == "20261122100000001" and len(sink.packets) == 1

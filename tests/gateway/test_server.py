@@ -13,6 +13,7 @@ from qingshan.gateway.server import Gateway
 from qingshan.gateway.sink import Batch, DeviceKey, MemorySink
 from qingshan.registry.passwords import device_password_digest
 from tests.gateway.helpers import FACTORS, Logger, upload
+from tests.helpers import eventually_async
 
 MN = "010000A8900016F000169DC0"
 DEVICES = {
@@ -148,14 +149,19 @@ def test_back_pressure_pauses_reading_instead_of_dropping():
         logger = await Logger.connect(gateway.bound_port)
         for i in range(40):
             await logger.send(upload(MN, qn=f"202611221000{i:05d}", value=str(i)))
-        await asyncio.sleep(0.5)
-        assert gateway.paused
+        await eventually_async(lambda: gateway.paused, what="the gateway to pause reading")
         # the read in progress is finished (bounded by the connection buffer), then no more
         held = gateway.pending
         assert 5 <= held <= 40
         for i in range(40, 80):
             await logger.send(upload(MN, qn=f"202611221000{i:05d}", value=str(i)))
-        await asyncio.sleep(0.5)
+        # one read waits its turn (the connection is queued for one) ...
+        await eventually_async(
+            lambda: gateway.stats()["waiting"] == 1, what="the connection to wait its turn"
+        )
+        # ... and nothing more is taken: an absence, so no condition to wait for; this is
+        # the time a gateway that went on reading would have had to take more
+        await asyncio.sleep(0.3)
         assert gateway.pending == held  # one read waits its turn, the rest in the socket
         sink.gate.set()
         answers = {(await logger.answer()).qn for _ in range(80)}
@@ -182,13 +188,17 @@ def test_while_the_queue_is_full_loggers_take_turns_in_the_order_their_data_came
         gateway = await started(sink, max_pending=3, batch_size=1000)
         a = await Logger.connect(gateway.bound_port)
         await a.send(burst(MN, 0))  # taken at once: the queue is now full
-        await asyncio.sleep(0.2)
+        await eventually_async(
+            lambda: gateway.pending == 5 and gateway.paused, what="a's first burst taken"
+        )
         await a.send(burst(MN, 5))  # waits for its turn
-        await asyncio.sleep(0.2)
+        await eventually_async(lambda: gateway.stats()["waiting"] == 1, what="a waiting")
         b = await Logger.connect(gateway.bound_port)
         await b.send(upload(other, qn="20261122100000100"))  # waits behind a's
-        await asyncio.sleep(0.2)
+        await eventually_async(lambda: gateway.stats()["waiting"] == 2, what="b behind a")
         await a.send(burst(MN, 10))  # a is not read again until its turn has come
+        # an absence, so no condition to wait for: this is the time a gateway that read a
+        # again would have had to put a's third burst ahead of b's (the order below)
         await asyncio.sleep(0.2)
         assert gateway.stats()["waiting"] == 2 and gateway.pending == 5
         sink.gate.set()
@@ -210,7 +220,10 @@ def test_graceful_shutdown_commits_and_answers_what_was_accepted():
         logger = await Logger.connect(gateway.bound_port)
         for i in range(20):
             await logger.send(upload(MN, qn=f"202611221001{i:05d}", value=str(i)))
-        await asyncio.sleep(0.1)
+        await eventually_async(
+            lambda: gateway.pending + gateway.committed_packets == 20,
+            what="all 20 uploads accepted",
+        )
         await gateway.stop()
         got = set()
         while True:

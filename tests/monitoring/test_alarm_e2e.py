@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.helpers import eventually
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from gateway_setup import (
     PYTHON,
@@ -24,6 +26,7 @@ from gateway_setup import (
     free_port,
     register_devices,
     register_limits,
+    run_django,
     simulate,
     start_gateway,
     start_worker,
@@ -88,6 +91,45 @@ def _resend_hourly_packets(env: dict[str, str], port: int) -> int:
     return sum(len(frames) for frames in by_device.values())
 
 
+# where the stream stands: the newest raw packet, and each stream consumer's cursor
+# (monitoring.stream: a consumer has judged every packet up to its cursor)
+_STREAM = (
+    "import json\n"
+    "from django.db.models import Max\n"
+    "from qingshan.core.models import EventCursor\n"
+    "from qingshan.monitoring.models import RawPacket\n"
+    "from qingshan.monitoring.stream import CONSUMERS\n"
+    "cursors = dict(EventCursor.objects.filter(consumer__startswith='stream:')"
+    ".values_list('consumer', 'last_id'))\n"
+    "print(json.dumps({'newest': RawPacket.objects.aggregate(n=Max('pk'))['n'] or 0,"
+    " 'cursors': {n: cursors.get(f'stream:{n}', 0) for n in CONSUMERS}}))"
+)
+
+
+def _judged_everything(env: dict[str, str]) -> dict | None:
+    """The stream's state if every consumer's cursor has reached the newest raw packet,
+    else None: ``stream_backlog() == 0``, but a consumer idle for a while still counts
+    (stream_backlog answers None for it)."""
+    stream = json.loads(run_django(env, _STREAM).strip().splitlines()[-1])
+    caught_up = stream["cursors"] and min(stream["cursors"].values()) >= stream["newest"]
+    return stream if caught_up else None
+
+
+# each exceedance alarm against the first receipt of the hourly packet it was raised for
+# (its first data time): seconds from packet received to alarm raised, the slowest
+_LATENCY = (
+    "import json\n"
+    "from django.db.models import Min\n"
+    "from qingshan.monitoring.models import Alarm, RawPacket\n"
+    "worst = []\n"
+    "for a in Alarm.objects.filter(kind='exceedance'):\n"
+    "    got = RawPacket.objects.filter(device__point=a.point_id, cn='2061',"
+    " data_time=a.first_at).aggregate(t=Min('received_at'))['t']\n"
+    "    worst.append((a.raised_at - got).total_seconds())\n"
+    "print(json.dumps(worst))"
+)
+
+
 def _alarms(port: int, token: str) -> list[dict]:
     page = _call(port, "/alarms?type=exceedance&limit=500", token=token)
     assert isinstance(page, dict)
@@ -144,17 +186,42 @@ def test_an_exceedance_from_a_logger_is_an_alarm_in_the_api_within_seconds(tmp_p
         )["token"]
         sent = simulate(env, gateway_port, run, summary=tmp_path / "first.json")
         assert sent["unacknowledged"] == 0
-        deadline = time.monotonic() + 30
-        while not (alarms := _alarms(web_port, token)) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert alarms, "no exceedance alarm reached the API"
-        time.sleep(3)  # the worker has judged everything by now
+        stored = time.monotonic()  # every packet is acknowledged, so stored
+        alarms = eventually(
+            lambda: _alarms(web_port, token),
+            timeout=30,
+            interval=0.25,
+            what="an exceedance alarm in the API",
+        )
+        # "within seconds": the regulator sees it in the API soon after the last upload was
+        # acknowledged (a generous bound; the latency of each alarm is asserted below)
+        assert time.monotonic() - stored < 10
+        judged = eventually(
+            lambda: _judged_everything(env),
+            timeout=30,
+            interval=0.25,
+            what="every stream cursor past the newest raw packet",
+        )
         before = {a["id"]: a["occurrences"] for a in _alarms(web_port, token)}
+        assert len(before) >= len(alarms)
+        # every alarm raised within seconds of its packet's arrival (measured: under 0.3 s;
+        # docs/benchmarks.md: p99 under 2 s under heavy load), generous for a loaded runner
+        latencies = json.loads(run_django(env, _LATENCY).strip().splitlines()[-1])
+        assert len(latencies) == len(before) and max(latencies) < 5, latencies
         detail = _call(web_port, f"/alarms/{alarms[0]['id']}", token=token)
         assert detail["worst_value"] > detail["limit"]
         # the same packets again, byte for byte, as loggers that missed their answers resend
+        newest = judged["newest"]
         assert _resend_hourly_packets(env, gateway_port) > 0
-        time.sleep(3)
+        # judged: a resent packet is kept again (monitoring.models.RawPacket), with a new
+        # id, and every cursor has passed the newest of them
+        judged = eventually(
+            lambda: _judged_everything(env),
+            timeout=30,
+            interval=0.25,
+            what="every stream cursor past the resent packets",
+        )
+        assert judged["newest"] > newest
         after = {a["id"]: a["occurrences"] for a in _alarms(web_port, token)}
         assert after == before
     finally:

@@ -23,6 +23,7 @@ from django.test import Client
 
 from qingshan.supervision import services
 from qingshan.supervision.models import CaseEvent, SupervisionCase
+from tests.helpers import skip_or_fail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,7 +60,10 @@ def race(case: SupervisionCase, requests: list[tuple[Client, dict[str, Any]]]) -
 
 def test_two_users_at_once_one_wins(open_case, users) -> None:
     if connection.vendor == "sqlite":
-        pytest.skip("in-memory SQLite (shared cache) refuses a second writer instead of waiting")
+        skip_or_fail(
+            "in-memory SQLite (shared cache) refuses a second writer instead of waiting",
+            sqlite_ok=True,
+        )
     city, admin = Client(), Client()
     city.force_login(users["regulator"])
     admin.force_login(users["admin"])
@@ -131,7 +135,10 @@ def test_two_users_at_once_through_the_service(open_case, users) -> None:
 def test_the_same_action_twice_at_once(open_case, users) -> None:
     """The county and the inspector accept the same dispatched case: one does, one is told."""
     if connection.vendor == "sqlite":
-        pytest.skip("in-memory SQLite (shared cache) refuses a second writer instead of waiting")
+        skip_or_fail(
+            "in-memory SQLite (shared cache) refuses a second writer instead of waiting",
+            sqlite_ok=True,
+        )
     case = open_case()
     SupervisionCase.objects.filter(pk=case.pk).update(state="dispatched", team_region_code="330603")
     case.refresh_from_db()

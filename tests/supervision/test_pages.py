@@ -16,6 +16,7 @@ from qingshan.monitoring.models import Reading
 from qingshan.supervision import services
 from qingshan.supervision.models import CaseAttachment, Notification, SupervisionCase
 from tests.conftest import client_for
+from tests.helpers import skip_or_fail
 from tests.supervision.conftest import png_upload
 
 
@@ -284,7 +285,7 @@ def test_supervision_order_pdf_renders_chinese(open_case, users, regions) -> Non
     try:
         cjk_font()
     except FontMissing:
-        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+        skip_or_fail("no CJK font (make setup vendors Noto Sans SC)")
     case = open_case()
     act(case, users["regulator"], "dispatch", assignee=users["inspector"])
     response = client_for(users["county"]).get(reverse("supervision:case-order", args=[case.pk]))

@@ -44,6 +44,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from qingshan.core.actor import audit_context
 from qingshan.core.audit import audit_record
@@ -379,7 +380,7 @@ def _points(devices_csv: Path, seed: int, window: Window) -> list[PointSpec]:
 
 def _limits(outlet_ids: set[int], window: Window) -> dict[int, dict[str, FactorLimit]]:
     """Outlet → factor → the limit in force at the window's end (hourly before daily)."""
-    on = dt.date.fromtimestamp(window.end)
+    on = timezone.localdate(dt.datetime.fromtimestamp(window.end, tz=dt.UTC))
     rows = PermitLimit.objects.filter(
         outlet_id__in=outlet_ids,
         permit__status=PermitStatus.VALID,
@@ -463,9 +464,12 @@ def readings_insert(rows: list[Row]) -> None:
     table, and monthly partitions for the whole history first."""
     if connection.vendor == "postgresql" and rows:
         with connection.cursor() as cursor:
-            oldest = dt.date.fromtimestamp(min(r[3] for r in rows))
-            months = (dt.date.today() - oldest).days // 28 + 1
-            reading_partitions_ensure(cursor, today=dt.date.today(), months_back=months)
+            oldest = timezone.localdate(
+                dt.datetime.fromtimestamp(min(r[3] for r in rows), tz=dt.UTC)
+            )
+            today = timezone.localdate()
+            months = (today - oldest).days // 28 + 1
+            reading_partitions_ensure(cursor, today=today, months_back=months)
     for i in range(0, len(rows), ROWS_PER_TRANSACTION):
         with transaction.atomic(), connection.cursor() as cursor:
             _insert(cursor, rows[i : i + ROWS_PER_TRANSACTION])
@@ -573,7 +577,7 @@ def retention_set(*, on: dt.date | None = None) -> RuleValue:
     rule, _ = RuleValue.objects.get_or_create(
         rule="monitoring.retention",
         jurisdiction=CITY_PREFIX,
-        effective_from=since or dt.date.today(),
+        effective_from=since or timezone.localdate(),
         defaults={"value": RETENTION, "source": RETENTION_SOURCE},
     )
     return rule

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from qingshan.core.audit import audit_context
 from qingshan.core.models import Region, User
@@ -99,7 +100,7 @@ def load_city(
                 f"演示城市已用种子 {previous.seed} 加载，不能再用种子 {seed} 加载；"
                 "要换种子请加 --reset（会删除原演示数据）"
             )
-        plan_date = previous.plan_date if previous else (today or dt.date.today())
+        plan_date = previous.plan_date if previous else (today or timezone.localdate())
         plan = build_city(seed, plan_date)
         check_plan(plan)
         report = LoadReport(seed=seed, plan_date=plan_date, reset=reset)

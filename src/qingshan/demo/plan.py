@@ -33,6 +33,9 @@ from qingshan.registry.validators import (
     organization_code_check_char,
 )
 
+# the project's TIME_ZONE (Asia/Shanghai: UTC+8, no daylight saving since 1991); the plan is
+# plain data, built without Django settings
+CHINA = dt.timezone(dt.timedelta(hours=8))
 DEMO_PASSWORD = "qingshan-demo"  # every demo account; printed by `qingshan demo`
 PERMIT_YEARS = 5  # 《排污许可管理条例》§14: a permit is valid for five years
 _MN_CHARS = "0123456789ABCDEF"
@@ -370,7 +373,7 @@ def _permit(
 
 
 def build_city(seed: int = 1, today: dt.date | None = None) -> CityPlan:
-    today = today or dt.date.today()
+    today = today or dt.datetime.now(tz=CHINA).date()
     plan = CityPlan(seed=seed, today=today, regions=REGIONS, accounts=ACCOUNTS)
     taken: dict[str, set[str]] = {"trade": {DEMO_ENTERPRISE_TRADE}, "credit": set()}
     serials = {"enterprise": 0, "mn": 0}

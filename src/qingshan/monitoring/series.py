@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qingshan.core.models import User
@@ -127,7 +128,7 @@ def flag_validity(*, region_code: str = "", on: dt.date | None = None) -> dict[s
     value = rule_value(
         "monitoring.flag_validity",
         region_code=region_code,
-        on=on or dt.date.today(),
+        on=on or timezone.localdate(),
         default=FLAG_VALIDITY_DEFAULT,
     )
     return dict(value) if isinstance(value, Mapping) else dict(FLAG_VALIDITY_DEFAULT)

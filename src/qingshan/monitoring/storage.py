@@ -18,6 +18,8 @@ import logging
 import re
 from typing import Any
 
+from django.utils import timezone
+
 log = logging.getLogger(__name__)
 
 TABLE = "monitoring_reading"
@@ -36,7 +38,7 @@ def reading_table_create(apps: Any, schema_editor: Any) -> None:
     if vendor == "postgresql":
         schema_editor.execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
         with schema_editor.connection.cursor() as cursor:
-            reading_partitions_ensure(cursor, today=dt.date.today())
+            reading_partitions_ensure(cursor, today=timezone.localdate())
 
 
 def reading_table_drop(apps: Any, schema_editor: Any) -> None:
@@ -122,4 +124,4 @@ def partitions_maintain() -> list[str]:
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
-        return reading_partitions_ensure(cursor, today=dt.date.today())
+        return reading_partitions_ensure(cursor, today=timezone.localdate())

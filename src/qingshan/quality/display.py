@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from qingshan.core.spreadsheet import SafeCsvWriter
@@ -48,7 +49,7 @@ def aqi_band(
     standard = (
         aqi_standard_by_code(standard_code)
         if standard_code
-        else aqi_standard_for(when or dt.date.today())
+        else aqi_standard_for(when or timezone.localdate())
     )
     band = standard.band(aqi)
     en = english()
