@@ -17,5 +17,8 @@ urlpatterns = [
     path("monitoring/", include("qingshan.monitoring.urls")),
     path("quality/", include("qingshan.quality.urls")),
     path("supervision/", include("qingshan.supervision.urls")),
+    # at the root, in this order (as when they were all web's): the shell, then the apps' pages
     path("", include("qingshan.web.urls")),
+    path("", include("qingshan.registry.urls")),
+    path("", include("qingshan.permits.urls")),
 ]

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
+from qingshan.core.chinatime import china_date_of_epoch as china_day
+from qingshan.core.chinatime import china_day_start as day_start
 from qingshan.core.choices import Role
 from qingshan.core.models import Region, User
 from qingshan.monitoring.models import Reading
 from qingshan.monitoring.stream import StreamReading
 from qingshan.quality import services
-from qingshan.quality.results import china_day, day_start, readings_arrived
+from qingshan.quality.results import readings_arrived
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

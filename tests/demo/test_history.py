@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from qingshan.core.chinatime import china_day_start_of_epoch as day_start
 from qingshan.core.models import AuditLog, RuleValue
 from qingshan.demo import history
 from qingshan.demo.geography import CITY
@@ -25,7 +26,6 @@ from qingshan.demo.history_values import (
     PointSpec,
     Spell,
     Window,
-    day_start,
     forced_spells,
     judged,
     point_day,

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from qingshan.core.chinatime import CHINA_TZ as CHINA
 from qingshan.core.models import AuditLog, OutboxEvent, User
 from qingshan.demo.industries import DEMO_ENTERPRISE_NAME
 from qingshan.demo.loader import LoadReport, load_city, remove_city
@@ -20,7 +21,6 @@ from qingshan.demo.story import RECTIFY_WORKING_DAYS, STEPS
 from qingshan.monitoring import selectors as monitoring
 from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
 from qingshan.supervision import selectors as supervision
-from qingshan.supervision.calendar import CHINA
 from qingshan.supervision.deadlines import calendar_for
 from qingshan.supervision.models import Notification, SupervisionCase
 from tests.conftest import client_for

@@ -9,11 +9,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qingshan.core.chinatime import CHINA_TZ
 from qingshan.quality.aqi import Report, compute_aqi, iaqi, measurements
 from qingshan.quality.aqi_vector import compute_aqi_arrays, compute_aqi_many
 from qingshan.quality.standards import (
     AQI_STANDARDS,
-    CHINA_TZ,
     HJ633_2012,
     HJ633_2026,
     AqiStandard,

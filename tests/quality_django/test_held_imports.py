@@ -20,6 +20,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from qingshan.core.chinatime import CHINA_TZ
+from qingshan.core.chinatime import china_date_of_epoch as china_day
 from qingshan.core.models import AuditLog
 from qingshan.core.permissions import PermissionDenied
 from qingshan.monitoring.models import Reading
@@ -36,8 +38,7 @@ from qingshan.quality.models import (
     WaterDay,
     WaterSection,
 )
-from qingshan.quality.results import china_day, readings_arrived
-from qingshan.quality.standards import CHINA_TZ
+from qingshan.quality.results import readings_arrived
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from qingshan.core.chinatime import china_day_start as day_start
 from qingshan.core.choices import Role
 from qingshan.core.permissions import PermissionDenied
 from qingshan.monitoring.models import Reading
@@ -17,7 +18,7 @@ from qingshan.quality import services
 from qingshan.quality.aqi import Report, compute_aqi
 from qingshan.quality.imports import import_data
 from qingshan.quality.models import AirDay, AirHour, AirStation, WaterDay, WaterSample
-from qingshan.quality.results import day_start, readings_arrived
+from qingshan.quality.results import readings_arrived
 from qingshan.registry import selectors as registry
 from qingshan.registry.models import Device, MonitoringPoint
 from tests.conftest import client_for

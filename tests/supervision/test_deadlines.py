@@ -12,9 +12,10 @@ import datetime as dt
 import pytest
 import time_machine
 
+from qingshan.core.chinatime import CHINA_TZ as CHINA
 from qingshan.core.models import RuleValue
 from qingshan.supervision import services
-from qingshan.supervision.calendar import CHINA, WorkCalendar
+from qingshan.supervision.calendar import WorkCalendar
 from qingshan.supervision.models import Notification, SupervisionCase
 
 

@@ -346,9 +346,9 @@ def test_no_email_unless_configured(open_case, users, settings) -> None:
 
 
 def test_demo_reset_removes_cases_with_their_history(open_case, users) -> None:
+    from qingshan.demo.cases import cases_remove
     from qingshan.demo.purge import enterprises_purge
     from qingshan.registry.models import Enterprise
-    from qingshan.supervision.demo import cases_remove
 
     case = open_case()
     services.attachment_upload(user=users["regulator"], case=case, upload=png_upload())

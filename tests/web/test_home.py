@@ -16,12 +16,12 @@ from django.utils import timezone
 from qingshan.core.choices import Role
 from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, Severity
 from qingshan.monitoring.models import Alarm, DeviceState
+from qingshan.permits.forms import EXPIRING_WITHIN_DAYS
 from qingshan.permits.models import Permit
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 from qingshan.supervision import services
 from qingshan.supervision.choices import CaseState
 from qingshan.supervision.models import SupervisionCase
-from qingshan.web.filters import EXPIRING_WITHIN_DAYS
 from qingshan.web.views.home import EXPIRY_WARNING_DAYS
 from tests.web.pagetext import has_element, links_of, text_of
 

@@ -14,11 +14,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
+from qingshan.core.cursors import readable_after
 from qingshan.core.models import EventCursor, OutboxEvent
 
 log = logging.getLogger("qingshan.events")
@@ -69,19 +71,19 @@ def register_consumer(
     CONSUMERS[name] = Consumer(name, frozenset(topics), handle)
 
 
+_pk = attrgetter("pk")
+
+
 def _readable(events: list[OutboxEvent], after_id: int) -> list[OutboxEvent]:
     """The events up to the first id gap that may still be filled by a running transaction."""
-    ready: list[OutboxEvent] = []
-    expected = after_id + 1
     now = timezone.now()
-    for event in events:
-        # a new consumer (cursor 0) has no gap before its first event: ids start anywhere
-        gap = event.pk != expected and not (after_id == 0 and not ready)
-        if gap and now - event.created_at < GAP_WAIT:
-            break
-        ready.append(event)
-        expected = event.pk + 1
-    return ready
+    return readable_after(
+        events,
+        after_id,
+        id_of=_pk,
+        age_s=lambda event: (now - event.created_at).total_seconds(),
+        gap_wait_s=GAP_WAIT.total_seconds(),
+    )
 
 
 def consumer_run(consumer: Consumer, *, limit: int = 500) -> int:

@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from qingshan.core.actor import audit_context
 from qingshan.core.audit import audit_record
+from qingshan.core.chinatime import china_day_start_of_epoch
 from qingshan.core.choices import AuditAction, Role
 from qingshan.core.fields import epoch_seconds
 from qingshan.core.models import RuleValue, User
@@ -62,7 +63,6 @@ from qingshan.demo.history_values import (
     Spell,
     Window,
     day_levels,
-    day_start,
     forced_spells,
     point_day,
     random_spells,
@@ -122,7 +122,7 @@ def simulator_seed() -> int:
 def _plan(devices_csv: Path, now: int) -> dict[str, Any]:
     end = now - now % HOUR
     minutes_end = now - now % 600
-    today = day_start(end)
+    today = china_day_start_of_epoch(end)
     ids = [spec.point_id for spec in load_devices_csv(devices_csv) if spec.point_id]
     points = MonitoringPoint.objects.filter(pk__in=ids, outlet__isnull=False).count()
     days = HISTORY_DAYS + (1 if end > today else 0)  # and today's hours so far
@@ -146,7 +146,7 @@ def _units(state: dict[str, Any]) -> list[tuple[bool, int]]:
     newest first, and the hourly values of all days before the older minutes: the
     hourly chart is the one a point's page opens with."""
     window = _window(state)
-    newest = day_start(window.end - 1)
+    newest = china_day_start_of_epoch(window.end - 1)
     days = range(int(state["days"]))
     minutes = [k for k in days if newest - k * DAY >= window.minutes_start]
     units = [(False, 0), (False, 1), (True, 0)]
@@ -176,7 +176,7 @@ def _advance(state: dict[str, Any], rows: int) -> bool:
 
 def _window(state: dict[str, Any]) -> Window:
     end = int(state["end"])
-    today = day_start(end)
+    today = china_day_start_of_epoch(end)
     return Window(
         start=today - HISTORY_DAYS * DAY,
         end=end,
@@ -436,7 +436,7 @@ def _step(context: _Context, step: int) -> tuple[int, Declared]:
     points. Writes its readings; returns how many, and its declarations."""
     window = context.window
     minutes, back = context.units[step // context.slices]
-    day = day_start(window.end - 1) - back * DAY
+    day = china_day_start_of_epoch(window.end - 1) - back * DAY
     first = (step % context.slices) * POINTS_PER_STEP
     rows: list[Row] = []
     declarations: Declared = []

@@ -38,13 +38,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from qingshan.core.chinatime import china_day_start_of_epoch
 from qingshan.monitoring.conversion import O2_FACTOR, judged_value
 from qingshan.simulator.ambient import kinds_for
 from qingshan.simulator.devices import DeviceSpec
 from qingshan.simulator.signals import DeviceSignals, Faults, Kind, kind_of
 
 HOUR, DAY = 3600, 86400
-CHINA = 8 * 3600
 MINUTE, HOURLY, DAILY = 2, 3, 4  # monitoring.choices.PeriodKind
 # kind → (mean days between two, shortest and longest in hours, chance it is declared)
 SPELLS: dict[str, tuple[float, int, int, float]] = {
@@ -164,10 +164,6 @@ def simulator_signals(
     return out
 
 
-def day_start(epoch: int) -> int:
-    return epoch - (epoch + CHINA) % DAY
-
-
 # a day's production level about 1 ± 0.12, one day much like the day before
 LEVEL_SPREAD, LEVEL_KEEP = 0.12, 0.8
 
@@ -177,7 +173,7 @@ def day_levels(point: PointSpec, window: Window, seed: int) -> dict[int, float]:
     plant's output is not. It eases to 1 over the last days, where the live data (at 1)
     take over."""
     rng = random.Random(f"{seed}:{point.mn}:levels")
-    newest = day_start(window.end - 1)
+    newest = china_day_start_of_epoch(window.end - 1)
     sigma = LEVEL_SPREAD * math.sqrt(1.0 - LEVEL_KEEP**2)
     z, levels = rng.gauss(0.0, LEVEL_SPREAD), {}
     for day in range(window.start, newest + DAY, DAY):
@@ -205,7 +201,9 @@ def random_spells(point: PointSpec, window: Window, seed: int) -> list[Spell]:
             t += rng.expovariate(1.0 / every) * DAY
     if rng.random() < SHUTDOWN_SHARE:
         days = rng.randint(*SHUTDOWN_DAYS)
-        first = day_start(window.start + int(rng.random() * (window.quiet - window.start)))
+        first = china_day_start_of_epoch(
+            window.start + int(rng.random() * (window.quiet - window.start))
+        )
         end = min(first + days * DAY, window.quiet)
         if end > first:
             spells.append(Spell("shutdown", first, end, declared="shutdown"))

@@ -26,18 +26,18 @@ from django.utils import timezone
 
 from qingshan.core.audit import audit_context
 from qingshan.core.models import Region, User
+from qingshan.demo.cases import cases_remove
 from qingshan.demo.geography import CITY
 from qingshan.demo.history import Progress, history_load
 from qingshan.demo.models import DemoLoad
 from qingshan.demo.plan import DEMO_PASSWORD, CityPlan, EnterprisePlan, PermitPlan, build_city
 from qingshan.demo.purge import enterprises_purge
+from qingshan.demo.quality_sites import load_quality
 from qingshan.demo.standards import in_unit
 from qingshan.demo.story import story_load
 from qingshan.permits.models import AnnualCap, Permit, PermitLimit
-from qingshan.quality.demo import load_quality
 from qingshan.registry.factors import factor_catalogue, validate_factor_codes
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
-from qingshan.supervision.demo import cases_remove
 
 M = TypeVar("M", bound=models.Model)
 

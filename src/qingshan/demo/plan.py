@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from qingshan.core.chinatime import china_today
 from qingshan.demo import names
 from qingshan.demo.geography import CITY_PREFIX, COUNTIES, KEQIAO, REGIONS, ROADS, RegionSpec
 from qingshan.demo.industries import (
@@ -33,9 +34,6 @@ from qingshan.registry.validators import (
     organization_code_check_char,
 )
 
-# the project's TIME_ZONE (Asia/Shanghai: UTC+8, no daylight saving since 1991); the plan is
-# plain data, built without Django settings
-CHINA = dt.timezone(dt.timedelta(hours=8))
 DEMO_PASSWORD = "qingshan-demo"  # every demo account; printed by `qingshan demo`
 PERMIT_YEARS = 5  # 《排污许可管理条例》§14: a permit is valid for five years
 _MN_CHARS = "0123456789ABCDEF"
@@ -373,7 +371,7 @@ def _permit(
 
 
 def build_city(seed: int = 1, today: dt.date | None = None) -> CityPlan:
-    today = today or dt.datetime.now(tz=CHINA).date()
+    today = today or china_today()
     plan = CityPlan(seed=seed, today=today, regions=REGIONS, accounts=ACCOUNTS)
     taken: dict[str, set[str]] = {"trade": {DEMO_ENTERPRISE_TRADE}, "credit": set()}
     serials = {"enterprise": 0, "mn": 0}

@@ -20,7 +20,7 @@ from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
 def enterprises_purge(*, enterprises: QuerySet[Enterprise]) -> None:
     """Remove enterprises with everything under them, their evidence included.
 
-    Cases must be gone first (``qingshan.supervision.demo.cases_remove``); raw packets and
+    Cases must be gone first (``qingshan.demo.cases.cases_remove``); raw packets and
     readings stay, as everywhere (they have no foreign key)."""
     ids = list(enterprises.values_list("pk", flat=True))
     Alarm.objects.filter(enterprise_id__in=ids).delete()

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from qingshan.core.audit import audit_context
+from qingshan.core.chinatime import CHINA_TZ
 from qingshan.core.models import User
 from qingshan.core.rules import rule_value
 from qingshan.demo.industries import DEMO_ENTERPRISE_NAME
@@ -47,7 +48,6 @@ from qingshan.monitoring.models import Alarm, AnomalyDeclaration
 from qingshan.monitoring.services import alarm_explain, declaration_submit
 from qingshan.permits.models import PermitLimit
 from qingshan.registry.models import Enterprise, MonitoringPoint
-from qingshan.supervision.calendar import CHINA
 from qingshan.supervision.choices import CaseAction
 from qingshan.supervision.deadlines import calendar_for
 from qingshan.supervision.models import SupervisionCase
@@ -137,7 +137,7 @@ def point_region(point: MonitoringPoint) -> str:
 
 
 def _epoch(day: dt.date, hour: int = 0) -> int:
-    return int(dt.datetime.combine(day, dt.time(hour), tzinfo=CHINA).timestamp())
+    return int(dt.datetime.combine(day, dt.time(hour), tzinfo=CHINA_TZ).timestamp())
 
 
 def _counted(point: MonitoringPoint, factor: str, kind: str, data_time: int) -> Alarm | None:
@@ -259,7 +259,7 @@ def _declaration(enterprise: Enterprise, cast: Cast) -> bool:
     if AnomalyDeclaration.objects.filter(point=point, declared_by=cast.staff, reason=reason):
         return False
     start_day = timezone.localdate() + dt.timedelta(days=2)
-    starts = dt.datetime.combine(start_day, dt.time(8, 30), tzinfo=CHINA)
+    starts = dt.datetime.combine(start_day, dt.time(8, 30), tzinfo=CHINA_TZ)
     with audit_context(user=cast.staff, via="demo"):
         declaration_submit(
             user=cast.staff,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qingshan.core.choices import Colour
 from qingshan.exchange.choices import ImportStatus
 
 # Under MEDIA_ROOT (= DATA_DIR/media), which is never served directly: the files are
@@ -68,6 +69,5 @@ class ImportJob(models.Model):
             return 0
         return min(100, self.processed_rows * 100 // self.total_rows)
 
-    @property
-    def status_colour(self) -> str:
+    def get_status_colour(self) -> Colour:
         return ImportStatus.colour(self.status)

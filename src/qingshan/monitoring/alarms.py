@@ -18,11 +18,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qingshan.core.chinatime import china_date_of_epoch
 from qingshan.core.fields import epoch_seconds
 from qingshan.core.models import OutboxEvent
 from qingshan.core.outbox import event_record
 from qingshan.monitoring.choices import AlarmAction, Severity
-from qingshan.monitoring.context import Contexts, PointContext, china_date
+from qingshan.monitoring.context import Contexts, PointContext
 from qingshan.monitoring.evaluation import Finding
 from qingshan.monitoring.models import Alarm, AlarmEntry
 
@@ -48,7 +49,7 @@ def _severity(finding: Finding, contexts: Contexts, region_code: str) -> str:
     severity bands gave the finding (how far over the limit, for how long). A finding
     made without the engine's runs (a caller's own) is graded by its ratio alone: the
     bands that ask for no duration."""
-    on = china_date(finding.data_time)
+    on = china_date_of_epoch(finding.data_time)
     base = contexts.rule("monitoring.alarm_severity", region_code=region_code, on=on).get(
         finding.kind, Severity.MINOR
     )
@@ -174,7 +175,7 @@ def _recently_cleared(finding: Finding, contexts: Contexts, region_code: str) ->
     minutes = contexts.rule(
         "monitoring.alarm_reopen_minutes",
         region_code=region_code,
-        on=china_date(finding.data_time),
+        on=china_date_of_epoch(finding.data_time),
     )
     window = float(minutes.get(str(finding.kind), minutes.get("default", 0)))
     if window <= 0:

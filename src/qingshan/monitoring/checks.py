@@ -14,12 +14,14 @@ from typing import Any
 
 from django.db import connection
 
+from qingshan.core.chinatime import china_date_of_epoch
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import AlarmKind, PeriodKind
-from qingshan.monitoring.context import Contexts, PointContext, china_date
+from qingshan.monitoring.context import Contexts, PointContext
 from qingshan.monitoring.dead_letters import TRANSIENT
+from qingshan.monitoring.declarations import declarations_covering
 from qingshan.monitoring.evaluation import Finding
-from qingshan.monitoring.models import AnomalyDeclaration, DerivedValue, Reading
+from qingshan.monitoring.models import DerivedValue, Reading
 from qingshan.registry.models import Device
 
 HOUR = 3600
@@ -34,7 +36,7 @@ def _minutes(
     """A rule in minutes for one point; a failure that is not the database's is the point's
     own: handed back in ``failures`` (None: raised, for a caller checking one point)."""
     try:
-        return int(contexts.rule(rule, region_code=ctx.region_code, on=china_date(now)))
+        return int(contexts.rule(rule, region_code=ctx.region_code, on=china_date_of_epoch(now)))
     except TRANSIENT:
         raise
     except Exception as exc:
@@ -45,14 +47,7 @@ def _minutes(
 
 
 def _declared(point_ids: set[int], at: int) -> set[int]:
-    return set(
-        AnomalyDeclaration.objects.filter(
-            point_id__in=point_ids,
-            status__in=["submitted", "accepted"],
-            starts_at__lte=at,
-            ends_at__gt=at,
-        ).values_list("point_id", flat=True)
-    )
+    return set(declarations_covering(point_ids, at, at).values_list("point_id", flat=True))
 
 
 def offline_findings(

@@ -1,5 +1,9 @@
+import enum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from qingshan.core.choices import Colour, ColouredChoices
 
 
 class PeriodKind(models.IntegerChoices):
@@ -31,7 +35,7 @@ class RefusalReason(models.TextChoices):
     BAD_FRAME = "bad-frame", _("报文格式错误")
 
 
-class AlarmKind(models.TextChoices):
+class AlarmKind(ColouredChoices):
     """What an alarm says about a point (rules_cn.md §3, hj212.md §7.7)."""
 
     EXCEEDANCE = "exceedance", _("超标")
@@ -47,14 +51,22 @@ class AlarmKind(models.TextChoices):
     NEAR_LIMIT = "near_limit", _("疑似贴线排放")
     CONTRADICTION = "contradiction", _("疑似数据矛盾")
 
+    # the exceedance the law judges, real-time values over the limit, values approaching
+    # it; what is suspicious about the data, or its absence, is grey
+    COLOURS = enum.nonmember(
+        {"exceedance": Colour.RED, "rtd_exceedance": Colour.YELLOW, "early_warning": Colour.CYAN}
+    )
 
-class Severity(models.TextChoices):
+
+class Severity(ColouredChoices):
     """Alarm severity, as ThingsBoard grades them (highest first)."""
 
     CRITICAL = "critical", _("严重")
     MAJOR = "major", _("重要")
     MINOR = "minor", _("次要")
     WARNING = "warning", _("提示")
+
+    COLOURS = enum.nonmember({"critical": Colour.RED, "major": Colour.YELLOW, "minor": Colour.CYAN})
 
 
 class AlarmAction(models.TextChoices):
@@ -83,7 +95,7 @@ class DeclarationStatus(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
 
 
-class PointStatus(models.TextChoices):
+class PointStatus(ColouredChoices):
     """A monitoring point's state on the overview, worst first (from open alarms and the
     data logger's connection)."""
 
@@ -93,31 +105,23 @@ class PointStatus(models.TextChoices):
     WARNING = "warning", _("预警")
     NORMAL = "normal", _("正常")
 
-    @classmethod
-    def colour(cls, value: str) -> str:
-        return {
-            "exceeding": "#dc3545",
-            "offline": "#6c757d",
-            "fault": "#6f42c1",
-            "warning": "#fd7e14",
-            "normal": "#198754",
-        }.get(value, "#6c757d")
+    COLOURS = enum.nonmember(
+        {
+            "exceeding": Colour.RED,
+            "offline": Colour.GREY,
+            "fault": Colour.PURPLE,
+            "warning": Colour.ORANGE,
+            "normal": Colour.GREEN,
+        }
+    )
 
 
-# how the kinds look in lists: the exceedance the law judges, real-time values over the
-# limit, values approaching it, and what is suspicious about the data or its absence
-KIND_LOOKS = {
-    "exceedance": ("exclamation-octagon-fill", "danger"),
-    "rtd_exceedance": ("activity", "warning"),
-    "early_warning": ("graph-up-arrow", "info"),
-    "offline": ("wifi-off", "secondary"),
-    "missing": ("hourglass-split", "secondary"),
+# the icon of each kind in lists (its colour is AlarmKind.colour)
+KIND_ICONS = {
+    "exceedance": "exclamation-octagon-fill",
+    "rtd_exceedance": "activity",
+    "early_warning": "graph-up-arrow",
+    "offline": "wifi-off",
+    "missing": "hourglass-split",
 }
-KIND_LOOK_OTHER = ("question-diamond", "secondary")
-
-SEVERITY_COLOURS = {
-    "critical": "danger",
-    "major": "warning",
-    "minor": "info",
-    "warning": "secondary",
-}
+KIND_ICON_OTHER = "question-diamond"

@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from qingshan.core.chinatime import china_today
 from qingshan.core.rules import rule_value
 from qingshan.monitoring.conversion import outside_limit
 from qingshan.permits.choices import PermitStatus
 from qingshan.permits.models import PermitLimit
 from qingshan.registry.models import MonitoringPoint
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 REFRESH_SECONDS = 60.0
 MISS_RELOAD_SECONDS = 5.0  # an unknown point reloads the cache at most this often
 
@@ -49,14 +49,6 @@ class PointContext:
     limits: dict[str, Limit] = field(default_factory=dict)
 
 
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-
-
-def china_date(epoch_seconds: int) -> dt.date:
-    """The date in China (UTC+8, no daylight saving) of an epoch time."""
-    return dt.date.fromordinal(_EPOCH_ORDINAL + (epoch_seconds + 8 * 3600) // 86400)
-
-
 class Contexts:
     """Point contexts and rule values, reloaded every ``REFRESH_SECONDS``."""
 
@@ -78,7 +70,7 @@ class Contexts:
 
     @staticmethod
     def _load_points() -> dict[int, PointContext]:
-        today = dt.datetime.now(CHINA).date()
+        today = china_today()
         limits: dict[int, dict[str, Limit]] = {}
         rows = PermitLimit.objects.filter(
             permit__status=PermitStatus.VALID,

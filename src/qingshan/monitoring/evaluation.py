@@ -34,11 +34,13 @@ from typing import Any
 
 from django.db import connection
 
+from qingshan.core.chinatime import china_date_of_epoch
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import AlarmKind, PeriodKind
-from qingshan.monitoring.context import Contexts, Limit, PointContext, china_date
+from qingshan.monitoring.context import Contexts, Limit, PointContext
 from qingshan.monitoring.conversion import O2_FACTOR, judged_value
-from qingshan.monitoring.models import Alarm, AnomalyDeclaration, Reading
+from qingshan.monitoring.declarations import declarations_covering
+from qingshan.monitoring.models import Alarm, Reading
 from qingshan.monitoring.stream import StreamReading
 
 VALID, INVALID, REVIEW = "valid", "invalid", "review"
@@ -216,12 +218,9 @@ def _declarations(readings: list[StreamReading]) -> dict[int, list[tuple[int, in
     if not readings:
         return {}
     points = {r.point_id for r in readings}
-    rows = AnomalyDeclaration.objects.filter(
-        point_id__in=points,
-        status__in=["submitted", "accepted"],
-        starts_at__lte=readings[-1].data_time,
-        ends_at__gt=readings[0].data_time,
-    ).values_list("point_id", "starts_at", "ends_at")
+    rows = declarations_covering(points, readings[0].data_time, readings[-1].data_time).values_list(
+        "point_id", "starts_at", "ends_at"
+    )
     found: dict[int, list[tuple[int, int]]] = {}
     for point_id, starts, ends in rows:
         found.setdefault(point_id, []).append(
@@ -245,7 +244,9 @@ class _Judge:
         self.engine, self.ctx, self.period, self.t = engine, ctx, period, data_time
         self.group = group
         self.declared = any(start <= data_time < end for start, end in declared)
-        self.rules = engine.contexts.rules(region_code=ctx.region_code, on=china_date(data_time))
+        self.rules = engine.contexts.rules(
+            region_code=ctx.region_code, on=china_date_of_epoch(data_time)
+        )
         self.by_factor = {r.factor_code: r for r in group}
         self.o2: float | None = None
         self.findings: list[Finding] = []

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qingshan.core.choices import Colour
 from qingshan.core.fields import EpochField
 from qingshan.monitoring.choices import (
     AlarmAction,
@@ -371,6 +372,12 @@ class Alarm(models.Model):
     @property
     def is_active(self) -> bool:
         return self.cleared_at is None
+
+    def get_severity_colour(self) -> Colour:
+        return Severity.colour(self.severity)
+
+    def get_kind_colour(self) -> Colour:
+        return AlarmKind.colour(self.kind)
 
 
 class AlarmEntry(models.Model):

@@ -41,11 +41,11 @@ from django.db.models import Min
 
 from qingshan.core.actor import audit_context
 from qingshan.core.audit import audit_record
+from qingshan.core.chinatime import china_date_of_epoch
 from qingshan.core.choices import AuditAction
 from qingshan.core.models import EventCursor, RuleValue
 from qingshan.core.rules import rule_candidates
 from qingshan.monitoring.choices import PeriodKind
-from qingshan.monitoring.context import china_date
 from qingshan.monitoring.models import DeadLetter, RawPacket, Reading
 from qingshan.registry.models import Device, MonitoringPoint
 
@@ -99,7 +99,7 @@ def retention_apply(*, now: int, limit: int = RUN_ROWS) -> dict[str, int]:
     returns how many of each kind went."""
     budget = _Budget(limit)
     totals: dict[str, int] = defaultdict(int)
-    for rule in _rules(china_date(now)):
+    for rule in _rules(china_date_of_epoch(now)):
         value = rule.row.value if isinstance(rule.row.value, dict) else {}
         deleted: dict[str, Any] = {}
         for key, period in KINDS:

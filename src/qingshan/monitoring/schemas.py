@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from ninja import Field, Schema
 
+from qingshan.core.chinatime import china_date_of_epoch
 from qingshan.core.validators import DbId, Moment
 from qingshan.monitoring.choices import AlarmKind, DeclarationKind, Severity
-from qingshan.monitoring.context import china_date
 from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration
 
 KindName = Literal["rtd", "minute", "hour", "day"]
@@ -273,7 +273,7 @@ class DeadLetterOut(Schema):
 
     @staticmethod
     def resolve_data_date(obj: Any) -> dt.date | None:
-        return None if obj.data_time is None else china_date(obj.data_time)
+        return None if obj.data_time is None else china_date_of_epoch(obj.data_time)
 
     @staticmethod
     def resolve_reason(obj: Any) -> str:

@@ -20,10 +20,11 @@ from django.db.models import (
 )
 from django.utils.translation import pgettext_lazy
 
+from qingshan.core.chinatime import china_date_of_epoch
+from qingshan.core.choices import Colour
 from qingshan.core.models import User
 from qingshan.core.permissions import restrict, scope_q
 from qingshan.monitoring.choices import AlarmKind, DeclarationStatus, PointStatus, Severity
-from qingshan.monitoring.context import china_date
 from qingshan.monitoring.dead_letters import region_expression
 from qingshan.monitoring.models import (
     Alarm,
@@ -300,7 +301,7 @@ class PointState:
         return point_enterprise(self.point)
 
     @property
-    def colour(self) -> str:
+    def colour(self) -> Colour:
         return PointStatus.colour(self.status)
 
 
@@ -420,7 +421,7 @@ def dead_letter_count(*, user: User | AnonymousUser) -> int:
 
 def dead_letter_date(letter: DeadLetter) -> dt.date | None:
     """The data time as a date in China, for any year a logger may send (1 … 9999)."""
-    return None if letter.data_time is None else china_date(letter.data_time)
+    return None if letter.data_time is None else china_date_of_epoch(letter.data_time)
 
 
 # --- the evidence monitoring keeps about registry records (qingshan.registry.history) ---

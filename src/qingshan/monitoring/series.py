@@ -21,6 +21,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qingshan.core.chinatime import CHINA_TZ
 from qingshan.core.models import User
 from qingshan.core.rules import rule_value
 from qingshan.monitoring.choices import PeriodKind
@@ -36,8 +37,6 @@ from qingshan.permits.selectors import limits_in_force
 from qingshan.registry import selectors as registry
 from qingshan.registry.factors import factor_catalogue
 from qingshan.registry.models import Enterprise, MonitoringPoint
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 VALID, INVALID, REVIEW = "valid", "invalid", "review"
 # HJ 212-2017 table 8 as most platforms apply it (rules_cn.md §3.1); the rule table may
@@ -87,7 +86,7 @@ class SeriesValue:
 
     @property
     def at(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.t, tz=CHINA)
+        return dt.datetime.fromtimestamp(self.t, tz=CHINA_TZ)
 
 
 @dataclass(slots=True)
@@ -218,7 +217,7 @@ def reading_series(
         end = d_end if end is None else end
     _check_range(kind, start, end)
     region = point_enterprise(point).region_code
-    end_day = dt.datetime.fromtimestamp(end - 1, tz=CHINA).date()
+    end_day = dt.datetime.fromtimestamp(end - 1, tz=CHINA_TZ).date()
     series = Series(
         point=point,
         factor_code=factor_code,

@@ -20,6 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qingshan.core.attachments import (
+    AttachmentPolicy,
+    AttachmentRefused,
+    Refusal,
+    attachment_kind,
+    attachment_policy,
+)
 from qingshan.core.audit import audit_record
 from qingshan.core.choices import AuditAction, Role
 from qingshan.core.models import User
@@ -39,16 +46,11 @@ from qingshan.monitoring.models import Alarm, AlarmEntry, AnomalyDeclaration, De
 from qingshan.registry.models import MonitoringPoint
 
 MAX_TEXT = 2000
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-# extension → the first bytes a real file of that type starts with (a renamed .exe is not a PDF)
-ATTACHMENT_TYPES: dict[str, tuple[bytes, ...]] = {
-    "pdf": (b"%PDF-",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-}
+ATTACHMENTS = "monitoring.attachments"
+# used when the rule table has no row (it always has the national one, migration 0013)
+DEFAULT_ATTACHMENT_POLICY = AttachmentPolicy(
+    max_bytes=10 * 1024 * 1024, types=("pdf", "png", "jpg", "docx", "xlsx")
+)
 # platform defaults until a province sets them in the rule table
 DECLARATION_MAX_DAYS = 90
 DECLARATION_MAX_BACKDATE_DAYS = 30
@@ -84,31 +86,35 @@ def _text(value: str, *, field: str, required: bool = True) -> str:
     return text
 
 
-def attachment_check(upload: UploadedFile | None, *, field: str = "attachment") -> None:
-    """Refuse what is not a PDF, image, Word or Excel file of at most 10 MiB."""
+def attachment_check(
+    upload: UploadedFile | None, *, region_code: str, field: str = "attachment"
+) -> None:
+    """Refuse what the rule ``monitoring.attachments`` does not allow (by default: not a PDF,
+    image, Word or Excel file of at most 10 MiB)."""
     if upload is None:
         return
-    size = upload.size or 0
-    if size > MAX_ATTACHMENT_BYTES:
+    policy = attachment_policy(
+        ATTACHMENTS,
+        region_code=region_code,
+        on=timezone.localdate(),
+        default=DEFAULT_ATTACHMENT_POLICY,
+    )
+    try:
+        attachment_kind(upload, policy=policy)
+    except AttachmentRefused as refused:
         raise ValidationError(
-            {field: _("附件不能超过 %(mb)s MB") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)}},
-            code="too_large",
-        )
-    if size == 0:
-        raise ValidationError({field: _("附件是空文件")}, code="empty")
-    ext = PurePath(upload.name or "").suffix.lower().lstrip(".")
-    if ext not in ATTACHMENT_TYPES:
-        raise ValidationError(
-            {field: _("附件只能是 PDF、PNG、JPEG、Word（docx）或 Excel（xlsx）文件")},
-            code="bad_type",
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in ATTACHMENT_TYPES[ext]):
-        raise ValidationError(
-            {field: _("附件内容与其扩展名 .%(ext)s 不符") % {"ext": ext}}, code="bad_content"
-        )
+            {field: _attachment_refusal_text(refused, policy)}, code=refused.reason.value
+        ) from None
+
+
+def _attachment_refusal_text(refused: AttachmentRefused, policy: AttachmentPolicy) -> str:
+    if refused.reason == Refusal.TOO_LARGE:
+        return _("附件不能超过 %(mb)s MB") % {"mb": policy.max_bytes // (1024 * 1024)}
+    if refused.reason == Refusal.EMPTY:
+        return _("附件是空文件")
+    if refused.reason == Refusal.BAD_TYPE:
+        return _("附件只能是 PDF、PNG、JPEG、Word（docx）或 Excel（xlsx）文件")
+    return _("附件内容与其扩展名 .%(ext)s 不符") % {"ext": refused.suffix.lstrip(".")}
 
 
 def _stored_name(upload: UploadedFile) -> str:
@@ -186,7 +192,7 @@ def alarm_explain(
     if user.role != Role.ENTERPRISE or user.enterprise_id != alarm.enterprise_id:
         raise PermissionDenied(_("只有该报警所属企业的用户可以提交说明"))
     text = _text(text, field="text")
-    attachment_check(attachment)
+    attachment_check(attachment, region_code=alarm.enterprise.region_code)
     alarm = _locked(alarm)
     if alarm.explanation_status == DeclarationStatus.ACCEPTED:
         raise ValidationError(_("说明已被采纳，不能再次提交"), code="already_accepted")
@@ -289,7 +295,7 @@ def declaration_submit(
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    attachment_check(attachment)
+    attachment_check(attachment, region_code=enterprise.region_code)
     declaration = AnomalyDeclaration(
         point=point,
         enterprise=enterprise,

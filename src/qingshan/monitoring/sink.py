@@ -8,7 +8,6 @@ second would cost more than the inserts.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sqlite3
 import threading
@@ -18,10 +17,10 @@ from typing import Any
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Count, Max
 
+from qingshan.core.chinatime import china_today
 from qingshan.core.rules import rule_value
 from qingshan.gateway.readings import TIME_OK, DataTimeWindow
 from qingshan.gateway.sink import Batch, DeviceKey, ReadingRow
-from qingshan.monitoring.context import CHINA
 from qingshan.monitoring.dead_letters import region_expression
 from qingshan.monitoring.models import (
     DeviceSession,
@@ -193,7 +192,7 @@ def _refused_rows(batch: Batch) -> list[tuple[object, ...]]:
 def _windows(regions: set[str]) -> dict[str, DataTimeWindow | None]:
     """The data-time window of each jurisdiction today (rule monitoring.data_time_window);
     None where no rule is in force: every data time is then taken as it comes."""
-    today = dt.datetime.now(CHINA).date()
+    today = china_today()
     found: dict[str, DataTimeWindow | None] = {}
     for region in regions:
         value = rule_value(

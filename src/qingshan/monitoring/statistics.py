@@ -26,9 +26,10 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Max
 
+from qingshan.core.chinatime import china_date_of_epoch, china_day_start_of_epoch
 from qingshan.core.fields import epoch_seconds
 from qingshan.monitoring.choices import PeriodKind
-from qingshan.monitoring.context import Contexts, china_date
+from qingshan.monitoring.context import Contexts
 from qingshan.monitoring.dead_letters import STATISTICS, TRANSIENT, dead_letter_record
 from qingshan.monitoring.evaluation import INSUFFICIENT, VALID, flag_validity
 from qingshan.monitoring.models import DerivedValue, Reading, StatisticsDue
@@ -36,7 +37,6 @@ from qingshan.monitoring.stream import StreamReading
 from qingshan.registry.models import MonitoringPoint
 
 HOUR, DAY = 3600, 86400
-CHINA_OFFSET = 8 * 3600
 WATER_FLOW = "w00000"  # wastewater flow, L/s (HJ 212-2017 Appendix B)
 # a period is derived this long after it ends, so that the logger's own late hourly
 # value (sent a few minutes after the hour) is there first
@@ -47,11 +47,6 @@ DUE_PER_RUN = 500
 Values = dict[str, list[tuple[int, float | None, float | None, str]]]
 
 
-def day_start(epoch: int) -> int:
-    """Midnight, China time, of the day holding ``epoch``."""
-    return epoch - (epoch + CHINA_OFFSET) % DAY
-
-
 def due_mark(readings: Iterable[StreamReading]) -> None:
     """Stream consumer: the hours of new minute values and the days of new hourly ones."""
     marks = set()
@@ -59,7 +54,7 @@ def due_mark(readings: Iterable[StreamReading]) -> None:
         if r.period == PeriodKind.MINUTE:
             marks.add((r.point_id, PeriodKind.HOUR, r.data_time - r.data_time % HOUR))
         elif r.period == PeriodKind.HOUR:
-            marks.add((r.point_id, PeriodKind.DAY, day_start(r.data_time)))
+            marks.add((r.point_id, PeriodKind.DAY, china_day_start_of_epoch(r.data_time)))
     StatisticsDue.objects.bulk_create(
         [StatisticsDue(point_id=p, period=k, data_time=t) for p, k, t in marks],
         ignore_conflicts=True,
@@ -264,7 +259,7 @@ Derived = tuple[list[DerivedValue], set[str]]  # the values, and the factors sen
 def _derive_one(point: MonitoringPoint, period: int, start: int, contexts: Contexts) -> Derived:
     ctx = contexts.point(point.pk)
     region = ctx.region_code if ctx else ""
-    on = china_date(start)
+    on = china_date_of_epoch(start)
     validity = contexts.rule("monitoring.flag_validity", region_code=region, on=on)
     name = (
         "monitoring.hour_min_valid_minutes"
@@ -282,7 +277,13 @@ def _store(point: MonitoringPoint, period: int, start: int, result: Derived) -> 
     DerivedValue.objects.bulk_create(derived)
     if period == PeriodKind.HOUR:
         StatisticsDue.objects.bulk_create(
-            [StatisticsDue(point_id=point.pk, period=PeriodKind.DAY, data_time=day_start(start))],
+            [
+                StatisticsDue(
+                    point_id=point.pk,
+                    period=PeriodKind.DAY,
+                    data_time=china_day_start_of_epoch(start),
+                )
+            ],
             ignore_conflicts=True,
         )
     return [

@@ -24,12 +24,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from qingshan.core.chinatime import CHINA_OFFSET_S
+from qingshan.core.cursors import readable_after
 from qingshan.core.models import EventCursor
 from qingshan.core.rules import rule_value
 from qingshan.gateway.readings import TIME_OK, UPLOADS, DataTimeWindow, reading_rows
@@ -55,7 +58,6 @@ STALLED = dt.timedelta(seconds=15)
 # changed): as the alarm engine's contexts (monitoring.context.REFRESH_SECONDS)
 REFRESH_SECONDS = 60.0
 WINDOW_RULE = "monitoring.data_time_window"
-CHINA_OFFSET = 8 * 3600
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
@@ -155,7 +157,7 @@ class _Windows:
             self._loaded = time.monotonic()
 
     def get(self, region: str, received_ms: int) -> DataTimeWindow | None:
-        key = (region, (received_ms // 1000 + CHINA_OFFSET) // 86400)
+        key = (region, (received_ms // 1000 + CHINA_OFFSET_S) // 86400)
         try:
             return self._by[key]
         except KeyError:
@@ -246,17 +248,20 @@ def packet_readings(rows: list[RawRow]) -> list[StreamReading]:
     return readings
 
 
+_row_id = itemgetter(0)
+
+
 def _readable(rows: list[RawRow], after_id: int, now_ms: int) -> list[RawRow]:
     """The packets up to the first id gap that may still be filled (PostgreSQL only)."""
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" or after_id == 0:  # a new cursor waits for no gap
         return rows
-    wait_ms = GAP_WAIT.total_seconds() * 1000
-    expected = after_id + 1
-    for i, row in enumerate(rows):
-        if row[0] != expected and now_ms - row[2] < wait_ms and after_id > 0:
-            return rows[:i]
-        expected = row[0] + 1
-    return rows
+    return readable_after(
+        rows,
+        after_id,
+        id_of=_row_id,
+        age_s=lambda row: (now_ms - row[2]) / 1000,
+        gap_wait_s=GAP_WAIT.total_seconds(),
+    )
 
 
 class Delivery(NamedTuple):

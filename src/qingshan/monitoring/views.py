@@ -119,7 +119,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "lat": float(s.enterprise.latitude),
             "lng": float(s.enterprise.longitude),
-            "colour": s.colour,
+            "colour": s.colour.hex,
             "title": f"{s.enterprise.name} · {s.point.name}",
             "status": str(PointStatus(s.status).label),
             "url": reverse("monitoring:point", args=[s.point.pk]),
@@ -131,7 +131,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "filters": filters,
         "page": Paginator(states, 50).get_page(request.GET.get("page")),
-        "counts": [(s, PointStatus(s).label, PointStatus.colour(s), counts[s]) for s in counts],
+        "counts": [(s, PointStatus(s).label, PointStatus.colour(s).hex, counts[s]) for s in counts],
         "markers": markers,
         "tile_url": getattr(settings, "QINGSHAN_MAP_TILE_URL", ""),
         "regions": region_labels({s.enterprise.region_code for s in states}),

@@ -1,5 +1,9 @@
+import enum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from qingshan.core.choices import Colour, ColouredChoices
 
 
 class PermitClass(models.TextChoices):
@@ -8,17 +12,20 @@ class PermitClass(models.TextChoices):
     REGISTRATION = "registration", _("登记管理")
 
 
-class PermitStatus(models.TextChoices):
+class PermitStatus(ColouredChoices):
     VALID = "valid", _("有效")
     EXPIRED = "expired", _("已过期")
     SUSPENDED = "suspended", _("暂停")
     REVOKED = "revoked", _("已撤销")
 
-    @classmethod
-    def colour(cls, value: str) -> str:
-        return {"valid": "success", "expired": "secondary", "suspended": "warning"}.get(
-            value, "danger"
-        )
+    COLOURS = enum.nonmember(
+        {
+            "valid": Colour.GREEN,
+            "expired": Colour.GREY,
+            "suspended": Colour.YELLOW,
+            "revoked": Colour.RED,
+        }
+    )
 
 
 class LimitBasis(models.TextChoices):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qingshan.core.choices import Colour
 from qingshan.core.models import AuditedModel
 from qingshan.permits.choices import LimitBasis, PermitClass, PermitStatus
 from qingshan.registry.factors import validate_factor_code
@@ -48,6 +49,9 @@ class Permit(AuditedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_status_colour(self) -> Colour:
+        return PermitStatus.colour(self.status)
 
     def clean(self) -> None:
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:

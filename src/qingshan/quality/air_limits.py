@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from qingshan.quality.standards import Provenance, china_date
+from qingshan.core.chinatime import china_date
+from qingshan.quality.standards import Provenance
 
 
 class Averaging(StrEnum):

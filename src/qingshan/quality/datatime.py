@@ -19,9 +19,9 @@ import datetime as dt
 import logging
 import time
 
+from qingshan.core.chinatime import china_date_of_epoch
 from qingshan.core.rules import rule_value
 from qingshan.gateway.readings import TIME_AHEAD, DataTimeWindow
-from qingshan.quality.results import china_day
 
 log = logging.getLogger("qingshan.quality")
 
@@ -46,7 +46,7 @@ class Windows:
 
     @property
     def today(self) -> dt.date:
-        return china_day(self.now)
+        return china_date_of_epoch(self.now)
 
     def ahead(self, region_code: str, moment: int) -> bool:
         """Is ``moment`` (epoch seconds) after now + ahead for this region?"""
@@ -61,7 +61,7 @@ class Windows:
     def last_day(self, region_code: str) -> dt.date | None:
         """The latest China date a page may show as a daily result of this region."""
         until = self.shown_until(region_code)
-        return None if until is None else china_day(until)
+        return None if until is None else china_date_of_epoch(until)
 
     def ahead_minutes(self, region_code: str) -> int:
         window = self.window(region_code)

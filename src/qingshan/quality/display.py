@@ -10,8 +10,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from qingshan.core.chinatime import CHINA_TZ
 from qingshan.core.spreadsheet import SafeCsvWriter
-from qingshan.quality.standards import CHINA_TZ, aqi_standard_by_code, aqi_standard_for
+from qingshan.quality.standards import aqi_standard_by_code, aqi_standard_for
 from qingshan.quality.water_standards import GB3838_2002, METHOD_2011, WaterClass
 
 SLOT_LABELS = {

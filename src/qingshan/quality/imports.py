@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from qingshan.core.chinatime import CHINA_TZ
 from qingshan.core.fields import epoch_seconds
 from qingshan.core.models import User
 from qingshan.core.outbox import event_record
@@ -47,7 +48,6 @@ from qingshan.quality.datatime import Windows
 from qingshan.quality.factors import AIR_BY_NAME, WATER_BY_NAME, FactorMap, to_core
 from qingshan.quality.models import AirStation, DataImport, HeldRow, WaterSection
 from qingshan.quality.results import AIR, HOUR, RTD, results_mark, results_recompute_pending
-from qingshan.quality.standards import CHINA_TZ
 from qingshan.quality.water_standards import WaterBody
 
 MAX_ROWS = 200_000  # rows read, empty ones included

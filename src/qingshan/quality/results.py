@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.db.models import QuerySet
 
+from qingshan.core.chinatime import china_date_of_epoch, china_day_start
 from qingshan.monitoring.choices import PeriodKind
 from qingshan.monitoring.models import Reading
 from qingshan.quality.air_limits import Averaging, air_limits_for, assessment_rules_for
@@ -67,8 +68,6 @@ DAY = int(PeriodKind.DAY)
 AIR, WATER = "air", "water"
 #: Water samples: real-time values (automatic stations, CN 2011) and hourly data (CN 2061).
 WATER_PERIODS = (HOUR, RTD)
-CHINA_OFFSET = 8 * 3600
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 #: Daily statistic → pollutant name of the assessment rules (for its rounding quantum).
 _DAILY_POLLUTANT = {
     "so2_24h": "SO2",
@@ -93,15 +92,6 @@ class ArrivingReading(Protocol):
     def period(self) -> int: ...
     @property
     def data_time(self) -> int: ...
-
-
-def china_day(epoch: int) -> dt.date:
-    return dt.date.fromordinal(_EPOCH_ORDINAL + (epoch + CHINA_OFFSET) // 86400)
-
-
-def day_start(day: dt.date) -> int:
-    """Epoch seconds of 00:00 China time on ``day``."""
-    return (day.toordinal() - _EPOCH_ORDINAL) * 86400 - CHINA_OFFSET
 
 
 def _epoch(value: Any) -> int:
@@ -175,11 +165,11 @@ def results_recompute_pending(*, limit: int = MARKS_PER_RUN) -> int:
         # a DAY mark asks for the day's result only (backfills, rebuilds): its hours and
         # samples are left as they are
         if kind == AIR:
-            hours = air[target][china_day(data_time)]
+            hours = air[target][china_date_of_epoch(data_time)]
             if period != DAY:
                 hours.add(data_time)
         elif kind == WATER:
-            samples = water[target][china_day(data_time)]
+            samples = water[target][china_date_of_epoch(data_time)]
             if period != DAY:
                 samples.add((period, data_time))
     for station in AirStation.objects.filter(pk__in=list(air)):
@@ -215,7 +205,7 @@ def _valid_values(
 def _day_readings(
     point_id: int, day: dt.date, periods: Sequence[int], factors: Sequence[FactorMap]
 ) -> Any:
-    start = day_start(day)
+    start = china_day_start(day)
     return Reading.objects.filter(
         point_id=point_id,
         period__in=list(periods),
@@ -280,7 +270,7 @@ def air_daily_inputs(
 ) -> tuple[dict[str, Decimal], int]:
     """The daily-report concentrations of a natural day (HJ 663), rounded as published,
     and the largest number of valid hours of any pollutant."""
-    start = day_start(day)
+    start = china_day_start(day)
     hourly = {
         f.name: [by_hour.get(start + 3600 * i, {}).get(f.name) for i in range(24)]
         for f in AIR_FACTORS
@@ -375,7 +365,7 @@ def results_rebuild(
 ) -> int:
     """Mark every hour and sample of a period for recomputation (a rule changed, data
     were corrected by hand); the worker job or the caller then recomputes them."""
-    start, end = day_start(since), day_start(until) + 86400
+    start, end = china_day_start(since), china_day_start(until) + 86400
     marks: set[tuple[str, int, int, int]] = set()
     for station in stations:
         times = Reading.objects.filter(

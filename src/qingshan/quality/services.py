@@ -27,8 +27,8 @@ from qingshan.quality.datatime import Windows
 from qingshan.quality.factors import AIR_POINT_FACTORS, WATER_POINT_FACTORS
 from qingshan.quality.models import AirStation, HeldRow, WaterSection
 from qingshan.quality.results import results_mark, results_recompute_pending
-from qingshan.registry.models import Device, MonitoringPoint
-from qingshan.registry.passwords import device_password_digest
+from qingshan.registry import services as registry
+from qingshan.registry.models import Device
 
 Site = TypeVar("Site", AirStation, WaterSection)
 
@@ -57,13 +57,6 @@ def _topic(site: AirStation | WaterSection) -> str:
     return "quality.station" if isinstance(site, AirStation) else "quality.section"
 
 
-def _new_point(name: str, factors: tuple[str, ...]) -> MonitoringPoint:
-    point = MonitoringPoint(outlet=None, name=name[:100], factors=list(factors))
-    point.full_clean(exclude=["outlet"])  # ambient: no outlet, by design
-    point.save()
-    return point
-
-
 def _site_create(
     site: Site,
     *,
@@ -76,7 +69,7 @@ def _site_create(
 ) -> Site:
     changes = _only(data, allowed)
     require_edit(user, str(changes.get("region_code", "")), what=site._meta.verbose_name)
-    site.point = _new_point(str(changes.get("name", "")), factors)
+    site.point = registry.ambient_point_create(name=str(changes.get("name", "")), factors=factors)
     instance_apply(site, changes)
     if mn:
         logger_save(user=user, site=site, mn=mn, password=password)
@@ -168,14 +161,8 @@ def logger_save(
     logger; for an existing one, ``None`` keeps the password)."""
     require_edit(user, site.region_code, what=Device._meta.verbose_name)
     device = site_logger(site) or Device(point=site.point)
-    changes: dict[str, Any] = {"mn": mn.strip()}
-    if password:
-        if not 1 <= len(password) <= 32 or not password.isprintable() or ";" in password:
-            raise ValidationError({"password": _("访问密码应为 1–32 位可打印字符，且不含分号")})
-        changes["password_digest"] = device_password_digest(password)
-    elif not device.pk:
-        raise ValidationError({"password": _("新建数采仪必须设置访问密码")})
-    return instance_apply(device, changes)
+    # an empty password, as None, keeps the password (the form's blank field)
+    return registry.ambient_device_save(device=device, mn=mn, password=password or None)
 
 
 # ── import rows held for review (docs/quality.md, "Dates in the future") ────────────────

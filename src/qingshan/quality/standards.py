@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from qingshan.core.chinatime import china_date
 from qingshan.quality.aqi_bands import BANDS_2012, BANDS_2026, AqiBand
-
-#: China Standard Time; China has kept UTC+8 without daylight saving since 1991.
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 @dataclass(frozen=True)
@@ -39,15 +37,6 @@ class Provenance:
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
-
-
-def china_date(when: dt.date | dt.datetime) -> dt.date:
-    """The calendar date in China of a date or a datetime (naive datetimes are China time)."""
-    if isinstance(when, dt.datetime):
-        if when.tzinfo is not None:
-            when = when.astimezone(CHINA_TZ)
-        return when.date()
-    return when
 
 
 class Column(StrEnum):

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from qingshan.core.chinatime import china_date_of_epoch
 from qingshan.quality import reports, selectors
 from qingshan.quality.display import (
     ROMAN,
@@ -30,7 +31,6 @@ from qingshan.quality.display import (
     pollutant_names,
     water_class,
 )
-from qingshan.quality.results import china_day
 from qingshan.quality.water_standards import GB3838_2002
 from qingshan.web.helpers import region_labels
 
@@ -45,7 +45,7 @@ WATER_CLASSES = (1, 2, 3, 4, 5, 6)
 def today() -> dt.date:
     import time
 
-    return china_day(int(time.time()))
+    return china_date_of_epoch(int(time.time()))
 
 
 # the years a report may ask for: a month at the calendar's end (9999-12) has no month

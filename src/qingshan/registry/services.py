@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +16,7 @@ from qingshan.core.services import instance_apply
 from qingshan.registry.factors import validate_factor_codes
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet, Retirable
 from qingshan.registry.passwords import device_password_digest
+from qingshan.registry.validators import validate_device_password
 
 ENTERPRISE_FIELDS = frozenset(
     {
@@ -143,10 +144,36 @@ def device_save(
     """Create (unsaved ``device``, password required) or update a data logger."""
     changes = _only(data, frozenset({"point", "mn", "is_active", "offline_after_minutes"}))
     _check_parents(user, device, changes, "point", Device._meta.verbose_name)
+    changes.update(_password_changes(device, password))
+    return instance_apply(device, changes)
+
+
+def _password_changes(device: Device, password: str | None) -> dict[str, Any]:
+    """The digest of a new password; ``None`` keeps the password, and a new device needs one."""
     if password is not None:
-        if not 1 <= len(password) <= 32 or not password.isprintable() or ";" in password:
-            raise ValidationError({"password": _("访问密码应为 1–32 位可打印字符，且不含分号")})
-        changes["password_digest"] = device_password_digest(password)
-    elif not device.pk:
+        validate_device_password(password)
+        return {"password_digest": device_password_digest(password)}
+    if not device.pk:
         raise ValidationError({"password": _("新建数采仪必须设置访问密码")})
+    return {}
+
+
+# ── ambient points (docs/adr/0013): an air station's or a water section's point and logger.
+# They have no outlet and so no enterprise: who may write them is decided by the quality app
+# that owns the station (its region), before it calls these.
+
+
+def ambient_point_create(*, name: str, factors: Sequence[str]) -> MonitoringPoint:
+    """A new monitoring point with no outlet (the name cut to the field's 100 characters)."""
+    point = MonitoringPoint(outlet=None, name=name[:100], factors=list(factors))
+    point.full_clean(exclude=["outlet"])  # ambient: no outlet, by design
+    point.save()
+    return point
+
+
+@transaction.atomic
+def ambient_device_save(*, device: Device, mn: str, password: str | None = None) -> Device:
+    """Create (unsaved ``device`` on an ambient point, password required) or update the MN
+    and, unless ``password`` is ``None``, the access password of an ambient point's logger."""
+    changes: dict[str, Any] = {"mn": mn.strip(), **_password_changes(device, password)}
     return instance_apply(device, changes)

@@ -89,6 +89,13 @@ def validate_mn(mn: str) -> None:
         )
 
 
+def validate_device_password(password: str) -> None:
+    """A data logger's access password (HJ 212 ``PW``): 1–32 printable characters, no ``;``
+    (the segment separator)."""
+    if not 1 <= len(password) <= 32 or not password.isprintable() or ";" in password:
+        raise ValidationError({"password": _("访问密码应为 1–32 位可打印字符，且不含分号")})
+
+
 def organization_code_check_char(first8: str) -> str:
     """GB 11714-1997 check character of the 9-character organization code."""
     weights = (3, 7, 9, 10, 5, 8, 4, 2)

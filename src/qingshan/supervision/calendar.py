@@ -14,9 +14,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from qingshan.core.chinatime import CHINA_TZ
 
 
 @dataclass(frozen=True)
@@ -41,12 +40,12 @@ class WorkCalendar:
 
     def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
         """Midnight (China time) ending the ``days``-th working day after ``start``'s day."""
-        day = start.astimezone(CHINA).date()
+        day = start.astimezone(CHINA_TZ).date()
         counted = 0
         while counted < days:
             day += dt.timedelta(days=1)
             counted += self.is_working_day(day)
-        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=CHINA)
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=CHINA_TZ)
 
 
 def deadline_after(

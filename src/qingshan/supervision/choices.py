@@ -1,11 +1,15 @@
 """Choice sets of supervision cases (statuses carry colours, as in NetBox)."""
 
+import enum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qingshan.core.choices import Colour, ColouredChoices
 
-class CaseState(models.TextChoices):
+
+class CaseState(ColouredChoices):
     """Where a case stands in 预警督办 → 查处 → 整改 → 复核 → 销号."""
 
     PENDING = "pending", _("待派发")
@@ -15,16 +19,16 @@ class CaseState(models.TextChoices):
     VERIFYING = "verifying", _("待复核")
     CLOSED = "closed", _("已销号")
 
-    @classmethod
-    def colour(cls, value: str) -> str:
-        return {
-            "pending": "danger",
-            "dispatched": "warning",
-            "investigating": "primary",
-            "rectifying": "info",
-            "verifying": "secondary",
-            "closed": "success",
-        }.get(value, "secondary")
+    COLOURS = enum.nonmember(
+        {
+            "pending": Colour.RED,
+            "dispatched": Colour.YELLOW,
+            "investigating": Colour.BLUE,
+            "rectifying": Colour.CYAN,
+            "verifying": Colour.GREY,
+            "closed": Colour.GREEN,
+        }
+    )
 
 
 OPEN_STATES = tuple(s for s in CaseState.values if s != CaseState.CLOSED)
@@ -95,14 +99,12 @@ class SourceKind(models.TextChoices):
     MANUAL = "manual", _("人工立案")
 
 
-class CaseSeverity(models.TextChoices):
+class CaseSeverity(ColouredChoices):
     CRITICAL = "critical", _("严重")
     MAJOR = "major", _("较重")
     MINOR = "minor", _("一般")
 
-    @classmethod
-    def colour(cls, value: str) -> str:
-        return {"critical": "danger", "major": "warning"}.get(value, "secondary")
+    COLOURS = enum.nonmember({"critical": Colour.RED, "major": Colour.YELLOW})
 
 
 class NotificationKind(models.TextChoices):

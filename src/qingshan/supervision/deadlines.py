@@ -8,9 +8,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from qingshan.core.chinatime import CHINA_TZ
 from qingshan.core.models import RuleValue
 from qingshan.core.rules import rule_value
-from qingshan.supervision.calendar import CHINA, WorkCalendar, deadline_after
+from qingshan.supervision.calendar import WorkCalendar, deadline_after
 from qingshan.supervision.workflow import STATE_DEADLINES
 
 DEADLINES = "supervision.deadlines"
@@ -22,7 +23,7 @@ ATTACHMENTS = "supervision.attachments"
 
 
 def _on(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(CHINA).date()
+    return moment.astimezone(CHINA_TZ).date()
 
 
 def calendar_for(region_code: str, moment: dt.datetime) -> WorkCalendar:

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qingshan.core.choices import Colour
 from qingshan.core.models import AuditedModel
 from qingshan.monitoring.models import Alarm
 from qingshan.registry.models import Enterprise
@@ -148,6 +149,12 @@ class SupervisionCase(AuditedModel):
     def is_overdue(self) -> bool:
         return self.overdue_since is not None
 
+    def get_state_colour(self) -> Colour:
+        return CaseState.colour(self.state)
+
+    def get_severity_colour(self) -> Colour:
+        return CaseSeverity.colour(self.severity)
+
 
 class CaseEvent(models.Model):
     """One entry of a case's timeline: who did what, when, from which state to which.
@@ -210,6 +217,9 @@ class CaseEvent(models.Model):
     @property
     def role_label(self) -> str:
         return str(CaseRole(self.actor_role).label) if self.actor_role else ""
+
+    def get_to_state_colour(self) -> Colour:
+        return CaseState.colour(self.to_state)
 
 
 def attachment_path(instance: CaseAttachment, filename: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 
 from qingshan.monitoring import alarm_text
-from qingshan.monitoring.choices import KIND_LOOK_OTHER, KIND_LOOKS
+from qingshan.monitoring.choices import KIND_ICON_OTHER, KIND_ICONS
 from qingshan.monitoring.models import Alarm, AlarmEntry
 
 register = template.Library()
@@ -39,9 +39,4 @@ def entry_text(entry: AlarmEntry) -> str:
 
 @register.filter
 def kind_icon(kind: str) -> str:
-    return KIND_LOOKS.get(kind, KIND_LOOK_OTHER)[0]
-
-
-@register.filter
-def kind_colour(kind: str) -> str:
-    return KIND_LOOKS.get(kind, KIND_LOOK_OTHER)[1]
+    return KIND_ICONS.get(kind, KIND_ICON_OTHER)

@@ -1,4 +1,5 @@
-"""Template helpers of the monitoring pages: colours of severities and states, evidence."""
+"""Template helpers of the monitoring pages: state labels, evidence, readings (colours are
+the records' own: ``alarm.get_severity_colour``, core.choices.Colour)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,9 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from qingshan.monitoring.choices import SEVERITY_COLOURS, PointStatus
+from qingshan.monitoring.choices import PointStatus
 
 register = template.Library()
-
-
-@register.filter
-def severity_colour(severity: str) -> str:
-    return SEVERITY_COLOURS.get(severity, "secondary")
-
-
-@register.filter
-def status_colour(status: str) -> str:
-    return PointStatus.colour(status)
 
 
 @register.filter

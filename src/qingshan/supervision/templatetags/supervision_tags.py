@@ -7,19 +7,9 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from qingshan.supervision.choices import CaseSeverity, CaseState
+from qingshan.supervision.choices import CaseState
 
 register = template.Library()
-
-
-@register.filter
-def state_colour(state: str) -> str:
-    return CaseState.colour(state)
-
-
-@register.filter
-def severity_colour(severity: str) -> str:
-    return CaseSeverity.colour(severity)
 
 
 @register.filter

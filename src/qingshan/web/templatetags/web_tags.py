@@ -10,7 +10,6 @@ from django.forms import BoundField
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from qingshan.permits.choices import PermitStatus
 from qingshan.web.helpers import factor_label
 from qingshan.web.history import person as person_words
 
@@ -39,11 +38,6 @@ def point_label(point: Any) -> str:
     if outlet is None or str(point.name).startswith(outlet.code):
         return str(point.name)
     return f"{outlet.code} {point.name}"
-
-
-@register.filter
-def permit_status_colour(status: str) -> str:
-    return PermitStatus.colour(status)
 
 
 @register.filter

@@ -1,1 +1,1 @@
-"""The pages of the web interface, one module per area (home, enterprises, records, permits)."""
+"""The shell's pages (home, search, login) and the pieces every app's pages share (common)."""

@@ -31,7 +31,7 @@ from qingshan.supervision import selectors as supervision
 from qingshan.supervision.choices import CaseState
 from qingshan.web.views.common import current_user
 
-EXPIRY_WARNING_DAYS = 90  # one of the permit list's windows (web.filters.EXPIRING_WITHIN_DAYS)
+EXPIRY_WARNING_DAYS = 90  # one of the permit list's windows (permits.forms.EXPIRING_WITHIN_DAYS)
 SHOWN = 10  # rows of a table on the home page; its "all" link shows the rest
 DAY = 86400
 
@@ -95,6 +95,7 @@ def _alarms_today(user: User, today: dt.date) -> dict[str, Any]:
             {
                 "value": value,
                 "label": labels.get(value, value),
+                "colour": Severity.colour(value),
                 "count": n,
                 "url": _url("monitoring:alarm-list", severity=value, start=day, end=day),
             }

@@ -22,13 +22,19 @@ from django.utils.translation import gettext as _
 from qingshan.core.models import User
 from qingshan.core.permissions import PermissionDenied, can_edit_region
 from qingshan.permits import selectors, services
+from qingshan.permits.forms import (
+    AnnualCapFormSet,
+    LimitForm,
+    LimitFormSet,
+    PermitFilter,
+    PermitForm,
+)
 from qingshan.permits.models import Permit
 from qingshan.permits.selectors import permits_begun
 from qingshan.registry import selectors as registry
 from qingshan.registry.choices import RecordState
 from qingshan.registry.models import Enterprise
-from qingshan.web.filters import PermitFilter
-from qingshan.web.forms import AnnualCapFormSet, LimitForm, LimitFormSet, PermitForm, formset_rows
+from qingshan.web.forms import formset_rows
 from qingshan.web.helpers import add_service_errors, get_or_404, paginate
 from qingshan.web.history import history_rows
 from qingshan.web.views.common import GET_POST, confirm_delete, current_user
@@ -39,7 +45,7 @@ def permit_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = PermitFilter(request.GET, user=user)
     page = paginate(request, filters.apply(user))
-    return render(request, "web/permit_list.html", {"filters": filters, "page": page})
+    return render(request, "permits/permit_list.html", {"filters": filters, "page": page})
 
 
 @login_required
@@ -53,7 +59,7 @@ def permit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit_region(user, permit.enterprise.region_code),
         "history": history_rows(permit, viewer=user),
     }
-    return render(request, "web/permit_detail.html", context)
+    return render(request, "permits/permit_detail.html", context)
 
 
 class PermitEditor:
@@ -149,7 +155,7 @@ def _editor_page(
             messages.success(request, _("已保存许可证 %(number)s") % {"number": saved.number})
             return redirect("permit-detail", pk=saved.pk)
     context = {"title": title, "enterprise": enterprise, "cancel_url": cancel, **editor.context()}
-    return render(request, "web/permit_form.html", context)
+    return render(request, "permits/permit_form.html", context)
 
 
 @login_required

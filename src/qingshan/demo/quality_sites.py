@@ -25,6 +25,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from qingshan.core.audit import audit_context
+from qingshan.core.chinatime import CHINA_OFFSET_S, china_date_of_epoch, china_day_start
 from qingshan.monitoring.models import Reading
 from qingshan.quality.factors import AIR_POINT_FACTORS, WATER_POINT_FACTORS
 from qingshan.quality.models import AirStation, WaterSection
@@ -34,8 +35,6 @@ from qingshan.quality.results import (
     HOUR,
     RTD,
     WATER,
-    china_day,
-    day_start,
     results_mark,
     results_recompute_pending,
 )
@@ -129,7 +128,7 @@ def _load(plan_date: dt.date, seed: int) -> dict[str, int]:
     created["stations"], created["sections"] = len(new_stations), len(new_sections)
     now = int(time.time())
     end = now - now % 3600  # the last full hour has started at end - 3600
-    start = day_start(dt.date(plan_date.year, 1, 1))
+    start = china_day_start(dt.date(plan_date.year, 1, 1))
     rng = random.Random(seed)
     _air_history(new_stations, start, end, rng)
     _water_history(new_sections, start, end, rng)
@@ -170,7 +169,7 @@ def _air_history(stations: list[AirStation], start: int, end: int, rng: random.R
         for i, t in enumerate(range(start, end, 3600)):
             if rng.random() < 0.01:
                 continue  # an hour the analyser missed
-            local = time.gmtime(t + 8 * 3600)
+            local = time.gmtime(t + CHINA_OFFSET_S)
             season = math.cos((local.tm_yday - 15) / 365 * 2 * math.pi)  # 1 in mid-January
             hour = local.tm_hour
             stagnant = weather[i] * scale * (1 + 0.1 * rng.gauss(0, 1))
@@ -202,7 +201,7 @@ def _water_history(sections: list[WaterSection], start: int, end: int, rng: rand
         f = load.get(section.code, 1.0)
         lake = section.water_body == "lake"
         for t in range(start - start % (4 * 3600), end, 4 * 3600):
-            yday = time.gmtime(t + 8 * 3600).tm_yday
+            yday = time.gmtime(t + CHINA_OFFSET_S).tm_yday
             warm = math.sin((yday - 100) / 365 * 2 * math.pi)  # summer: less oxygen, more algae
 
             def noise() -> float:
@@ -233,7 +232,9 @@ def _marks(
 ) -> set[tuple[str, int, int, int]]:
     recent = end - DETAIL_DAYS * 86400
     marks = {(kind, target, period, t) for t in times if t >= recent}
-    marks |= {(kind, target, DAY, day_start(china_day(t))) for t in times if t < recent}
+    marks |= {
+        (kind, target, DAY, china_day_start(china_date_of_epoch(t))) for t in times if t < recent
+    }
     return marks
 
 

@@ -19,10 +19,9 @@ from qingshan.permits.selectors import permit_list
 from qingshan.registry import retirement, services
 from qingshan.registry import selectors as registry
 from qingshan.registry.choices import RecordState
+from qingshan.registry.forms import EnterpriseFilter, EnterpriseForm
 from qingshan.registry.history import record_history
 from qingshan.registry.models import Enterprise
-from qingshan.web.filters import EnterpriseFilter
-from qingshan.web.forms import EnterpriseForm
 from qingshan.web.helpers import call_service, can_create, get_or_404, paginate, region_labels
 from qingshan.web.history import history_rows
 from qingshan.web.views.common import (
@@ -47,7 +46,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "regions": region_labels(e.region_code for e in page),
         "can_create": can_create(request),
     }
-    return render(request, "web/enterprise_list.html", context)
+    return render(request, "registry/enterprise_list.html", context)
 
 
 def enterprise_parts(user: User, enterprise: Enterprise) -> dict[str, Any]:
@@ -75,7 +74,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history_rows(enterprise, viewer=user),
         **enterprise_parts(user, enterprise),
     }
-    return render(request, "web/enterprise_detail.html", context)
+    return render(request, "registry/enterprise_detail.html", context)
 
 
 @login_required

@@ -25,10 +25,16 @@ from qingshan.core.permissions import can_edit_region
 from qingshan.registry import retirement, services
 from qingshan.registry import selectors as registry
 from qingshan.registry.choices import RecordState
+from qingshan.registry.forms import (
+    DeviceFilter,
+    DeviceForm,
+    DevicePasswordForm,
+    OutletForm,
+    PointFilter,
+    PointForm,
+)
 from qingshan.registry.history import record_history
 from qingshan.registry.models import Device, Enterprise, MonitoringPoint, Outlet
-from qingshan.web.filters import DeviceFilter, PointFilter
-from qingshan.web.forms import DeviceForm, DevicePasswordForm, OutletForm, PointForm
 from qingshan.web.helpers import call_service, get_or_404, paginate
 from qingshan.web.views.common import (
     GET_POST,
@@ -140,7 +146,7 @@ def point_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = PointFilter(request.GET, user=user)
     page = paginate(request, filters.apply(user))
-    return render(request, "web/point_list.html", {"filters": filters, "page": page})
+    return render(request, "registry/point_list.html", {"filters": filters, "page": page})
 
 
 @login_required
@@ -204,7 +210,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = DeviceFilter(request.GET, user=user)
     page = paginate(request, filters.apply(user))
-    return render(request, "web/device_list.html", {"filters": filters, "page": page})
+    return render(request, "registry/device_list.html", {"filters": filters, "page": page})
 
 
 @login_required
